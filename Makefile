@@ -1,0 +1,37 @@
+# castpub: `make feeds` builds the show into feeds/, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: feeds refresh test lint format bench clean
+
+$(BIN)/castpub: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/castpub
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+feeds: $(BIN)/castpub
+	$(BIN)/castpub build
+
+refresh: $(BIN)/castpub
+	$(BIN)/castpub build --refresh
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .castpub-cache

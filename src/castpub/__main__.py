@@ -1,0 +1,3 @@
+from castpub.cli import main
+
+main()

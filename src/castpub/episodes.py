@@ -1,0 +1,401 @@
+"""Reading episodes: one Markdown file with YAML front matter becomes one Episode.
+
+Precedence (the only place it is decided): front matter wins over what YouTube knows, which wins
+over podcast.yaml defaults. This module handles the first; assemble.py merges the rest.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from castpub.config import Show
+from castpub.dates import DateError, date_from_filename, parse_date
+from castpub.errors import InvalidInput, Problem
+from castpub.text import clean_text
+from castpub.videos import VideoRef, find_videos, parse_video_url
+from castpub.yamlio import Mapping, load_mapping
+
+EXTENSIONS = (".html.md", ".markdown", ".md")
+MAX_BYTES = 2 * 1024 * 1024
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
+EPISODE_TYPES = ("full", "trailer", "bonus")
+EARLIEST_YEAR = 1900
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Front matter `media:`, an enclosure the author hosts; missing length/type are learnt later."""
+
+    url: str
+    length: int | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    path: Path
+    id: str  # file name without extensions: unique, names every per-episode file
+    slug: str
+    title: str
+    date: datetime
+    body: str
+    body_line: int
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    published: bool = True
+    guid: str | None = None
+    description: str | None = None
+    video: VideoRef | None = None
+    videos: tuple[VideoRef, ...] = ()
+    media: MediaRef | None = None
+    episode_type: str = "full"
+    season: int | None = None
+    number: int | None = None
+    explicit: bool | None = None
+    image: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    episode: Episode | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+def episode_id(path: Path) -> str:
+    name = path.name
+    for ext in EXTENSIONS:
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return path.stem
+
+
+def find_episode_files(show: Show) -> list[Path]:
+    """Episode files in episodes/, sorted by name, without those podcast.yaml `exclude:` names."""
+    directory = show.episodes_dir
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        if not path.name.lower().endswith(EXTENSIONS):
+            continue
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in show.exclude):
+            continue
+        found.append(path)
+    return found
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line where the body starts) or None when the file has none."""
+    if not text.startswith("---"):
+        return None
+    first_end = text.find("\n")
+    if first_end == -1 or text[:first_end].strip() != "---":
+        return None
+    m = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M).search(text, first_end + 1)
+    if not m:
+        return None
+    front = text[first_end + 1 : m.start()]
+    body_start = m.end() + 1
+    return front, text[body_start:], text.count("\n", 0, min(body_start, len(text))) + 1
+
+
+def decode(data: bytes, path: Path) -> tuple[str | None, Problem | None]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(
+            path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})", "save the file as UTF-8"
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def read_episode(path: Path, show: Show) -> ReadResult:
+    """Read one episode file; every problem found is returned, nothing is raised."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(None, [Problem(path, None, f"cannot read: {exc.strerror}")], [])
+    if len(data) > MAX_BYTES:
+        return ReadResult(
+            None,
+            [
+                Problem(
+                    path,
+                    None,
+                    f"file is {len(data) // 1024} KiB, more than the {MAX_BYTES // 1024} KiB "
+                    "an episode may have",
+                    "split the transcript or remove embedded data",
+                )
+            ],
+            [],
+        )
+    text, problem = decode(data, path)
+    if text is None:
+        return ReadResult(None, [problem] if problem else [], [])
+    parts = split_front_matter(text)
+    if parts is None:
+        return ReadResult(
+            None,
+            [
+                Problem(
+                    path,
+                    1,
+                    "no front matter",
+                    "start the file with '---', a 'title:' line and '---'",
+                )
+            ],
+            [],
+        )
+    front, body, body_line = parts
+    try:
+        mapping = load_mapping(front, path, first_line=2, what="front matter")
+    except InvalidInput as exc:
+        return ReadResult(None, exc.problems, [])
+    return _FrontMatter(path, mapping, show).episode(clean_text(body), body_line)
+
+
+class _FrontMatter:
+    def __init__(self, path: Path, mapping: Mapping, show: Show) -> None:
+        self.path = path
+        self.m = mapping
+        self.show = show
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def fail(self, key: str, what: str, fix: str = "") -> None:
+        self.problems.append(Problem(self.path, self.m.line_of(key), what, fix))
+
+    def warn(self, line: int, what: str, fix: str = "") -> None:
+        self.warnings.append(Problem(self.path, line, what, fix, warning=True))
+
+    def text(self, key: str) -> str | None:
+        value = self.m.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            self.fail(key, f"'{key}' must be a single value, not a {type(value).__name__}")
+            return None
+        return clean_text(str(value)).strip() or None
+
+    def episode(self, body: str, body_line: int) -> ReadResult:
+        title = self.text("title")
+        if not title:
+            self.problems.append(
+                Problem(
+                    self.path, self.m.line, "no title", "add a 'title:' line to the front matter"
+                )
+            )
+        date = self._date()
+        videos = find_videos(body, body_line)
+        video = self._video(videos)
+        slug = self._slug()
+        if self.problems or title is None or date is None:
+            return ReadResult(None, self.problems, self.warnings)
+        known = {
+            "title",
+            "date",
+            "author",
+            "tags",
+            "published",
+            "guid",
+            "description",
+            "excerpt",
+            "youtube",
+            "slug",
+            "media",
+            "episode_type",
+            "season",
+            "episode",
+            "explicit",
+            "image",
+        }
+        episode = Episode(
+            path=self.path,
+            id=episode_id(self.path),
+            slug=slug,
+            title=title,
+            date=date,
+            body=body,
+            body_line=body_line,
+            author=self._author(),
+            tags=self._tags(),
+            published=self._bool("published", True),
+            guid=self.text("guid"),
+            description=self.text("description") or self.text("excerpt"),
+            video=video,
+            videos=tuple(videos),
+            media=self._media(),
+            episode_type=self._episode_type(),
+            season=self._number("season"),
+            number=self._number("episode"),
+            explicit=self._bool("explicit", None),
+            image=self._url("image"),
+            extra={k: v for k, v in self.m.values.items() if k not in known},
+        )
+        return ReadResult(episode if not self.problems else None, self.problems, self.warnings)
+
+    def _date(self) -> datetime | None:
+        raw = self.m.values.get("date")
+        if raw is None:
+            value = date_from_filename(self.path.name, self.show.timezone)
+            if value is None:
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        self.m.line,
+                        "no date",
+                        "add 'date: YYYY-MM-DD HH:MM:SS' to the front matter or start the file name "
+                        "with YYYY-MM-DD-",
+                    )
+                )
+            return value
+        try:
+            parsed = parse_date(raw, self.show.timezone, self.show.timezones)
+        except DateError as exc:
+            self.fail(
+                "date",
+                str(exc),
+                "write it as 'YYYY-MM-DD HH:MM:SS' with an optional zone "
+                "such as UTC, CEST or +02:00",
+            )
+            return None
+        except OverflowError:
+            self.fail("date", f"date {raw!r} is out of range")
+            return None
+        if parsed.value.year < EARLIEST_YEAR:
+            self.fail("date", f"date {raw!r} is before {EARLIEST_YEAR}", "check the year")
+            return None
+        if parsed.ambiguous_zone:
+            self.warn(
+                self.m.line_of("date"),
+                f"time-zone abbreviation {parsed.ambiguous_zone} is ambiguous; read as "
+                f"{_offset(parsed.value)}",
+                f"set it in podcast.yaml timezones: {{{parsed.ambiguous_zone}: '+HH:MM'}} "
+                "or write the offset in the date",
+            )
+        return parsed.value
+
+    def _slug(self) -> str:
+        slug = self.text("slug")
+        if slug is None:
+            slug = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", episode_id(self.path)) or episode_id(
+                self.path
+            )
+        elif not SLUG.match(slug):
+            self.fail(
+                "slug",
+                f"slug {slug!r} is not usable in a URL",
+                "use letters, digits, '-', '_', '.' and '~' only",
+            )
+        return slug
+
+    def _author(self) -> str | None:
+        raw = self.m.values.get("author")
+        names = raw if isinstance(raw, list) else [raw] if raw is not None else []
+        shown = [self.show.authors.get(str(n), clean_text(str(n)).strip()) for n in names]
+        return ", ".join(n for n in shown if n) or None
+
+    def _tags(self) -> tuple[str, ...]:
+        raw = self.m.values.get("tags")
+        if raw is None:
+            return ()
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        tags = []
+        for item in items:
+            tag = clean_text(str(item)).strip()
+            if tag and tag not in tags:
+                tags.append(tag)
+        return tuple(tags)
+
+    def _bool(self, key: str, default: bool | None) -> Any:
+        value = self.m.values.get(key, default)
+        if value is None or isinstance(value, bool):
+            return value
+        self.fail(key, f"'{key}' must be true or false, not {value!r}")
+        return default
+
+    def _number(self, key: str) -> int | None:
+        value = self.m.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(key, f"'{key}' must be a whole number from 1, not {value!r}")
+            return None
+        return value
+
+    def _url(self, key: str) -> str | None:
+        value = self.text(key)
+        if value and not re.match(r"^https?://\S+$", value):
+            self.fail(key, f"'{key}' must be an http(s) URL, not {value!r}")
+            return None
+        return value
+
+    def _episode_type(self) -> str:
+        value = self.text("episode_type") or "full"
+        if value not in EPISODE_TYPES:
+            self.fail("episode_type", f"'episode_type' must be one of {', '.join(EPISODE_TYPES)}")
+            return "full"
+        return value
+
+    def _media(self) -> MediaRef | None:
+        raw = self.m.values.get("media")
+        if raw is None:
+            return None
+        spec = raw if isinstance(raw, dict) else {"url": raw}
+        url = str(spec.get("url") or "")
+        length, kind = spec.get("length"), spec.get("type")
+        if not re.match(r"^https?://\S+$", url):
+            self.fail(
+                "media",
+                f"media url {url!r} is not an http(s) URL",
+                "write media: https://... or media: {url: ..., length: BYTES, type: audio/mpeg}",
+            )
+            return None
+        if length is not None and (
+            isinstance(length, bool) or not isinstance(length, int) or length < 0
+        ):
+            self.fail("media", f"media length {length!r} must be a number of bytes")
+            return None
+        if kind is not None and not re.match(r"^[\w.+-]+/[\w.+-]+$", str(kind)):
+            self.fail("media", f"media type {kind!r} is not a MIME type", "e.g. audio/mpeg")
+            return None
+        return MediaRef(url, length, str(kind) if kind else None)
+
+    def _video(self, videos: list[VideoRef]) -> VideoRef | None:
+        raw = self.m.values.get("youtube")
+        if raw is not None:
+            ref = parse_video_url(str(raw).strip(), self.m.line_of("youtube"))
+            if ref is None:
+                self.fail(
+                    "youtube",
+                    f"'youtube' {raw!r} is not a YouTube video id or URL",
+                    "use the 11-character id or a watch/embed/youtu.be URL",
+                )
+            return ref
+        if len(videos) > 1:
+            others = ", ".join(f"{v.video_id} (line {v.line})" for v in videos[1:])
+            self.warn(
+                videos[0].line,
+                f"{len(videos)} videos in one episode; using {videos[0].video_id}, not {others}",
+                "set 'youtube:' in the front matter to choose another",
+            )
+        return videos[0] if videos else None
+
+
+def _offset(value: datetime) -> str:
+    offset = value.utcoffset()
+    if offset is None:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

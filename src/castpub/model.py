@@ -1,0 +1,56 @@
+"""What a feed holds once assembled: plain data between assemble.py and the writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    length: int
+    type: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """An episode as it appears in a feed."""
+
+    episode_id: str
+    guid: str
+    guid_is_link: bool
+    title: str
+    link: str
+    date: datetime
+    summary: str
+    notes: str
+    transcript_url: str
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    video_id: str | None = None
+    duration: int | None = None
+    image: str | None = None
+    chapters_url: str | None = None
+    enclosure: Enclosure | None = None
+    episode_type: str = "full"
+    season: int | None = None
+    number: int | None = None
+    explicit: bool | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One RSS + Atom pair: the show's main feed or one playlist's."""
+
+    rss_path: str  # relative to feeds/
+    atom_path: str
+    rss_url: str
+    atom_url: str
+    title: str
+    description: str
+    items: tuple[Item, ...]  # newest first
+    updated: datetime
+    podcast_guid: str
+    playlist_id: str | None = None
+    page_url: str | None = None

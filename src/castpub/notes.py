@@ -1,0 +1,197 @@
+"""Show notes: the episode body rendered from Markdown, sanitized, embeds turned into links.
+
+Also the plain summary for <description> and the transcript file in the podcast namespace's HTML
+form (speaker in <cite>, turns in <p>).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+from castpub.store import Chapter, VideoInfo
+from castpub.videos import parse_video_url
+
+SUMMARY_BYTES = 4000
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+    "ol": {"start"},
+    "time": {"datetime"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_IFRAME = re.compile(r"<iframe\b([^>]*)>(?:.*?</iframe\s*>)?", re.IGNORECASE | re.DOTALL)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+# "Steve: ..." or "Steve Hardy: ..." opening a paragraph: an interview turn.
+_TURN = re.compile(
+    r"<p>((?:[A-Z][\w.'’-]{0,30})(?: [A-Z][\w.'’-]{0,30}){0,2}):\s+(.*?)</p>", re.DOTALL
+)
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@dataclass(frozen=True)
+class Notes:
+    html: str  # show notes: content:encoded and Atom content
+    summary: str  # plain text: description and Atom summary
+    transcript: str  # body of the transcript file: <cite> and <p>
+
+
+def render_notes(
+    body: str,
+    video: VideoInfo | None,
+    chapters: tuple[Chapter, ...] = (),
+    description: str | None = None,
+) -> Notes:
+    """Render an episode body; pure, so it can be cached by content."""
+    raw = _markdown().render(body)
+    raw = _IFRAME.sub(lambda m: _embed_link(m.group(1), video), raw)
+    safe = sanitize(raw)
+    summary = summarize(description) if description else summarize(_first_paragraph(safe))
+    notes = _TURN.sub(r"<p><strong>\1:</strong> \2</p>", safe)
+    if chapters and video is not None:
+        notes += chapters_html(video.id, chapters)
+    transcript = _TURN.sub(r"<cite>\1:</cite>\n<p>\2</p>", safe)
+    return Notes(notes, summary, transcript)
+
+
+def sanitize(fragment: str) -> str:
+    return str(
+        nh3.clean(
+            fragment,
+            tags=set(ALLOWED_TAGS),
+            attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+            url_schemes=set(URL_SCHEMES),
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
+    )
+
+
+def _embed_link(attributes: str, video: VideoInfo | None) -> str:
+    """An iframe becomes a link: feed readers drop iframes, and sanitized notes allow none."""
+    m = _SRC.search(attributes)
+    src = html.unescape(next((g for g in m.groups() if g), "")) if m else ""
+    ref = parse_video_url(src) if src else None
+    if ref is None:
+        if src.startswith(("http://", "https://")):
+            return f'<p><a href="{html.escape(src)}">{html.escape(src)}</a></p>'
+        return ""
+    url = ref.watch_url + (f"&list={ref.playlist_id}" if ref.playlist_id else "")
+    known = video if video is not None and video.id == ref.video_id else None
+    label = html.escape(
+        f"Watch “{known.title}” on YouTube"
+        if known and known.title
+        else "Watch the video on YouTube"
+    )
+    href = html.escape(url)
+    if known is None:
+        return f'<p><a href="{href}">{label}</a></p>'
+    thumb = html.escape(known.square_safe_thumbnail)
+    return (
+        f'<p><a href="{href}"><img src="{thumb}" alt="{label}" width="480" height="360">'
+        f'</a><br><a href="{href}">{label}</a></p>'
+    )
+
+
+def chapters_html(video_id: str, chapters: tuple[Chapter, ...]) -> str:
+    items = "".join(
+        f'<li><a href="https://www.youtube.com/watch?v={video_id}&amp;t={int(c.start)}s">'
+        f"{timestamp(c.start)}</a> {html.escape(c.title)}</li>"
+        for c in chapters
+    )
+    return f"<h3>Chapters</h3><ul>{items}</ul>"
+
+
+def timestamp(seconds: float) -> str:
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _first_paragraph(fragment: str) -> str:
+    for m in _PARAGRAPH.finditer(fragment):
+        text = plain_text(m.group(1))
+        if text and not (text.startswith("Watch") and text.endswith("on YouTube")):
+            return text
+    return ""
+
+
+def plain_text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def summarize(text: str, limit: int = SUMMARY_BYTES) -> str:
+    """At most `limit` UTF-8 bytes, cut on a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text.encode()) <= limit:
+        return text
+    room = limit - len("…".encode())
+    cut = text.encode()[:room].decode("utf-8", errors="ignore")
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "…"

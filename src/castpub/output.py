@@ -1,0 +1,105 @@
+"""The atomic writer: every file is either its complete old or its complete new version.
+
+A build stages each changed file under a temporary name beside its target, then renames them all
+into place at the end, so a build that fails or is killed midway leaves feeds/ as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+TEMP_SUFFIX = ".castpub-tmp"
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+class Staging:
+    """Files staged for an all-or-nothing update. Unchanged files are never touched (mtime kept)."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, Path]] = []
+        self.unchanged = 0
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+    @property
+    def changed(self) -> list[Path]:
+        return [path for _, path in self._pending]
+
+    def add(self, path: Path, data: bytes) -> bool:
+        """Stage data for path; returns False (and stages nothing) when the file already holds it."""
+        if same_bytes(path, data):
+            self.unchanged += 1
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._pending.append((tmp, path))
+        return True
+
+    def commit(self) -> list[Path]:
+        """Make the staged bytes durable, then rename every file into place."""
+        if not self._pending:
+            return []
+        # One sync for the whole batch costs far less than an fsync per file, and guarantees the
+        # data is on disk before any rename makes it visible.
+        os.sync()
+        done = []
+        for tmp, path in self._pending:
+            os.replace(tmp, path)
+            done.append(path)
+        self._pending = []
+        for directory in {p.parent for p in done}:
+            _fsync_dir(directory)
+        return done
+
+    def abort(self) -> None:
+        for tmp, _ in self._pending:
+            Path(tmp).unlink(missing_ok=True)
+        self._pending = []
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write one file atomically; returns True when it was (re)written."""
+    with Staging() as staging:
+        staging.add(path, data)
+        return bool(staging.commit())
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Delete temporary files a killed run left behind."""
+    if directory.is_dir():
+        for tmp in directory.rglob(f"*{TEMP_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

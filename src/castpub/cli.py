@@ -193,5 +193,8 @@ def _utc_now_text() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+# Commands of other stages live in their own modules and are registered here, one line each.
+
+
 def main(argv: list[str] | None = None) -> Any:
     return cli.main(args=argv, prog_name="castpub")

@@ -294,17 +294,16 @@ def _categories(r: _Reader) -> tuple[Category, ...]:
 
 def _episode_url(r: _Reader) -> str:
     template = _url(r, "episode_url")
-    try:
-        names = set(re.findall(r"{(\w*)[^}]*}", template))
-        template.format(year="2000", month="01", day="01", slug="s", id="i")
-    except (KeyError, IndexError, ValueError) as exc:
-        names = {str(exc)}
+    names = set(re.findall(r"{(\w*)[^}]*}", template))
     if names - EPISODE_URL_FIELDS:
-        r.fail(
-            "episode_url",
-            f"'episode_url' uses unknown fields {sorted(names - EPISODE_URL_FIELDS)}",
-            "use {year}, {month}, {day}, {slug} and {id}",
-        )
+        r.fail("episode_url", f"'episode_url' uses unknown fields {sorted(names - EPISODE_URL_FIELDS)}",
+               "use {year}, {month}, {day}, {slug} and {id}")
+        return template
+    try:
+        template.format(year="2000", month="01", day="01", slug="s", id="i")
+    except (IndexError, ValueError) as exc:
+        r.fail("episode_url", f"'episode_url' is not a valid template: {exc}",
+               "use {year}, {month}, {day}, {slug} and {id}; write {{ for a literal brace")
     return template
 
 

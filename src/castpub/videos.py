@@ -71,7 +71,8 @@ def find_videos(body: str, first_line: int = 1) -> list[VideoRef]:
     seen: set[str] = set()
     for match in _URL.finditer(body):
         line = first_line + body.count("\n", 0, match.start())
-        ref = parse_video_url(match.group(0), line)
+        # Prose puts punctuation right after a bare link: "see https://youtu.be/ID."
+        ref = parse_video_url(match.group(0).rstrip(".,;:!?*"), line)
         if ref and ref.video_id not in seen:
             seen.add(ref.video_id)
             found.append(ref)

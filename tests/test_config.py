@@ -54,11 +54,19 @@ def test_missing_keys_are_all_listed(make_project) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("image: https://example.org/art.jpg", "image: https://example.org/art.webp", "'image' must be a .jpg or .png URL"),
+        (
+            "image: https://example.org/art.jpg",
+            "image: https://example.org/art.webp",
+            "'image' must be a .jpg or .png URL",
+        ),
         ("link: https://example.org/", "link: example.org", "'link' must be an http(s) URL"),
         ("timezone: Europe/Paris", "timezone: Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
         ("explicit: false", "explicit: maybe", "'explicit' must be true or false"),
-        ('"https://example.org/blog/{year}/{month}/{day}/{slug}/"', '"https://example.org/{title}/"', "'episode_url' uses unknown fields ['title']"),
+        (
+            '"https://example.org/blog/{year}/{month}/{day}/{slug}/"',
+            '"https://example.org/{title}/"',
+            "'episode_url' uses unknown fields ['title']",
+        ),
         ("  email: crew@example.org\n", "", "'owner' needs both name and email"),
     ],
 )

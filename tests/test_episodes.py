@@ -47,17 +47,23 @@ def test_ids_and_slugs(varied: dict[str, Episode]) -> None:
         ("2017-07-01-blog-roundup", at(2017, 7, 1, 8)),
     ],
 )
-def test_dates_with_zone_abbreviations(varied: dict[str, Episode], episode_id: str, expected: datetime) -> None:
+def test_dates_with_zone_abbreviations(
+    varied: dict[str, Episode], episode_id: str, expected: datetime
+) -> None:
     assert varied[episode_id].date == expected
     assert varied[episode_id].date.utcoffset() == expected.utcoffset()
 
 
 def test_date_without_zone_uses_show_timezone(varied: dict[str, Episode]) -> None:
-    assert varied["2017-10-03-no-time-zone"].date == datetime(2017, 10, 3, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    assert varied["2017-10-03-no-time-zone"].date == datetime(
+        2017, 10, 3, 12, tzinfo=ZoneInfo("Europe/Paris")
+    )
 
 
 def test_date_from_file_name(varied: dict[str, Episode]) -> None:
-    assert varied["2017-11-20-date-from-name"].date == datetime(2017, 11, 20, tzinfo=ZoneInfo("Europe/Paris"))
+    assert varied["2017-11-20-date-from-name"].date == datetime(
+        2017, 11, 20, tzinfo=ZoneInfo("Europe/Paris")
+    )
 
 
 def test_bom_and_crlf(varied: dict[str, Episode]) -> None:
@@ -94,24 +100,41 @@ def test_video_and_playlist_found(varied: dict[str, Episode]) -> None:
         12,
     )
     five = varied["2017-09-12-five-videos"]
-    assert [v.video_id for v in five.videos] == ["qVv6vCqciTM", "aqz-KE-bpKQ", "BaW_jenozKc", "YE7VzlLtp-4", "M4gD1WSo5mA"]
+    assert [v.video_id for v in five.videos] == [
+        "qVv6vCqciTM",
+        "aqz-KE-bpKQ",
+        "BaW_jenozKc",
+        "YE7VzlLtp-4",
+        "M4gD1WSo5mA",
+    ]
 
 
 def test_several_videos_warn(make_project) -> None:
     project = load_project(make_project("varied"))
     warnings = [str(w) for w in project.warnings]
-    assert any("2017-09-12-five-videos.markdown:8: warning: 5 videos in one episode; using qVv6vCqciTM" in w for w in warnings)
+    assert any(
+        "2017-09-12-five-videos.markdown:8: warning: 5 videos in one episode; using qVv6vCqciTM"
+        in w
+        for w in warnings
+    )
 
 
 def test_front_matter_youtube_wins(make_project) -> None:
     root = make_project("varied")
-    path = write_episode(root, "2018-01-01-chosen.md", "title: Chosen\nyoutube: https://youtu.be/M4gD1WSo5mA", "<iframe src='https://www.youtube.com/embed/YE7VzlLtp-4'></iframe>\n")
+    path = write_episode(
+        root,
+        "2018-01-01-chosen.md",
+        "title: Chosen\nyoutube: https://youtu.be/M4gD1WSo5mA",
+        "<iframe src='https://www.youtube.com/embed/YE7VzlLtp-4'></iframe>\n",
+    )
     episode = read_episode(path, load_show(root)).episode
     assert episode is not None and episode.video is not None
     assert episode.video.video_id == "M4gD1WSo5mA"
 
 
-def read_problems(root: Path, front: str, body: str = "Text.\n", name: str = "2018-02-02-x.md") -> list[str]:
+def read_problems(
+    root: Path, front: str, body: str = "Text.\n", name: str = "2018-02-02-x.md"
+) -> list[str]:
     path = write_episode(root, name, front, body)
     result = read_episode(path, load_show(root))
     assert result.episode is None
@@ -121,14 +144,19 @@ def read_problems(root: Path, front: str, body: str = "Text.\n", name: str = "20
 def test_missing_title(make_project) -> None:
     root = make_project("varied")
     found = read_problems(root, "date: 2018-02-02")
-    assert found == [f"{root}/episodes/2018-02-02-x.md:2: no title; add a 'title:' line to the front matter"]
+    assert found == [
+        f"{root}/episodes/2018-02-02-x.md:2: no title; add a 'title:' line to the front matter"
+    ]
 
 
 def test_no_date_anywhere_says_how_to_fix(make_project) -> None:
     root = make_project("varied")
     found = read_problems(root, "title: Undated", name="undated.md")
     assert len(found) == 1
-    assert "undated.md:2: no date; add 'date: YYYY-MM-DD HH:MM:SS' to the front matter or start the file name with YYYY-MM-DD-" in found[0]
+    assert (
+        "undated.md:2: no date; add 'date: YYYY-MM-DD HH:MM:SS' to the front matter or start the file name with YYYY-MM-DD-"
+        in found[0]
+    )
 
 
 def test_bad_date_names_its_line(make_project) -> None:
@@ -148,7 +176,8 @@ def test_invalid_yaml_reports_line(make_project) -> None:
     root = make_project("varied")
     found = read_problems(root, "title: T\ndate: 2018-02-02\ntags: [unclosed")
     assert len(found) == 1
-    assert ":5: front matter is not valid YAML" in found[0]
+    assert ":4: front matter is not valid YAML" in found[0]
+    assert "(noticed on line 5)" in found[0]
 
 
 def test_no_front_matter(make_project) -> None:
@@ -156,7 +185,9 @@ def test_no_front_matter(make_project) -> None:
     path = root / "episodes" / "2018-03-03-plain.md"
     path.write_text("# Just markdown\n")
     result = read_episode(path, load_show(root))
-    assert [str(p) for p in result.problems] == [f"{path}:1: no front matter; start the file with '---', a 'title:' line and '---'"]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:1: no front matter; start the file with '---', a 'title:' line and '---'"
+    ]
 
 
 def test_overridden_ist_is_not_ambiguous(make_project) -> None:

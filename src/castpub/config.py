@@ -296,14 +296,20 @@ def _episode_url(r: _Reader) -> str:
     template = _url(r, "episode_url")
     names = set(re.findall(r"{(\w*)[^}]*}", template))
     if names - EPISODE_URL_FIELDS:
-        r.fail("episode_url", f"'episode_url' uses unknown fields {sorted(names - EPISODE_URL_FIELDS)}",
-               "use {year}, {month}, {day}, {slug} and {id}")
+        r.fail(
+            "episode_url",
+            f"'episode_url' uses unknown fields {sorted(names - EPISODE_URL_FIELDS)}",
+            "use {year}, {month}, {day}, {slug} and {id}",
+        )
         return template
     try:
         template.format(year="2000", month="01", day="01", slug="s", id="i")
     except (IndexError, ValueError) as exc:
-        r.fail("episode_url", f"'episode_url' is not a valid template: {exc}",
-               "use {year}, {month}, {day}, {slug} and {id}; write {{ for a literal brace")
+        r.fail(
+            "episode_url",
+            f"'episode_url' is not a valid template: {exc}",
+            "use {year}, {month}, {day}, {slug} and {id}; write {{ for a literal brace",
+        )
     return template
 
 

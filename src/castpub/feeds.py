@@ -43,17 +43,19 @@ def _generator(show: Show, feed: Feed) -> FeedGenerator:
     p.itunes_image(show.image)
     p.itunes_summary(feed.description)
     p.itunes_type(show.show_type)
-    for category in show.categories:
-        try:
-            p.itunes_category(category.name, category.subcategory)
-        except ValueError:
-            raise invalid(
-                show.root / "podcast.yaml",
-                None,
-                f"category {category.name!r} / {category.subcategory!r} is not an Apple "
-                "Podcasts category",
-                "use a name from Apple's category list",
-            ) from None
+    categories = [
+        {"cat": c.name, **({"sub": c.subcategory} if c.subcategory else {})}
+        for c in show.categories
+    ]
+    try:
+        p.itunes_category(categories)
+    except ValueError:
+        raise invalid(
+            show.root / "podcast.yaml",
+            None,
+            f"categories {[c.name for c in show.categories]} are not all Apple Podcasts categories",
+            "use names (and subcategories) from Apple's category list",
+        ) from None
     fg.podcast20.explicit = show.explicit
     fg.podcast20.locked = (True, show.owner_email)
     fg.podcast20.guid = feed.podcast_guid

@@ -34,9 +34,13 @@ def load_mapping(text: str, path: Path, first_line: int = 1, what: str = "YAML")
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Where an unclosed quote or bracket began helps more than where the parser gave up.
+        start, noticed = exc.context_mark, exc.problem_mark
+        mark = start or noticed
         line = first_line + mark.line if mark else first_line
         problem = exc.problem or "invalid YAML"
+        if start and noticed and noticed.line != start.line:
+            problem += f" (noticed on line {first_line + noticed.line})"
         raise invalid(
             path,
             line,

@@ -1,0 +1,176 @@
+"""Build rules users rely on: same bytes, nothing rewritten, all or nothing, GUIDs kept."""
+
+import os
+from pathlib import Path
+
+from conftest import run_castpub, write_episode
+from test_store import import_all
+
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    feeds = root / "feeds"
+    return {
+        str(p.relative_to(feeds)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(feeds.rglob("*"))
+        if p.is_file()
+    }
+
+
+def build(root: Path, *args: str) -> str:
+    result = run_castpub(root, "build", "--now", NOW, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_two_builds_byte_identical_and_second_rewrites_nothing(make_project) -> None:
+    root = make_project("varied")
+    import_all(root)
+    build(root)
+    first = snapshot(root)
+    out = build(root)
+    assert snapshot(root) == first  # bytes and mtimes
+    assert "0 file(s) written" in out
+
+
+def test_separate_copies_give_identical_bytes(make_project) -> None:
+    a, b = make_project("varied", "a"), make_project("varied", "b")
+    build(a)
+    build(b)
+    assert {k: v[0] for k, v in snapshot(a).items()} == {k: v[0] for k, v in snapshot(b).items()}
+
+
+def test_last_build_date_comes_from_content(make_project) -> None:
+    root = make_project("seed")
+    build(root)
+    text = (root / "feeds" / "podcast.xml").read_text()
+    assert "<lastBuildDate>Tue, 04 Apr 2017 19:26:24 +0000</lastBuildDate>" in text
+
+
+def test_invalid_episodes_stop_build_listing_every_problem(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    before = snapshot(root)
+    write_episode(root, "2018-01-01-bad.md", "title: Bad\ndate: someday")
+    write_episode(root, "2018-01-02-worse.md", "date: 2018-01-02")
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert any("2018-01-01-bad.md:3: date 'someday' is not understood" in line for line in lines)
+    assert any("2018-01-02-worse.md:2: no title; add a 'title:' line" in line for line in lines)
+    assert lines[-1] == "2 problems found; nothing was written"
+    assert snapshot(root) == before
+    assert not list((root / "feeds").rglob("*.castpub-tmp"))
+
+
+def test_drafts_and_scheduled_wait_until_due(make_project) -> None:
+    root = make_project("seed")
+    write_episode(root, "2030-05-01-future.md", "title: Future talk\ndate: 2030-05-01 09:00:00 UTC")
+    out = build(root)
+    assert "Future talk" not in (root / "feeds" / "podcast.xml").read_text()
+    assert "next scheduled: 2030-05-01-future.md at 2030-05-01T09:00:00+00:00 (1 scheduled)" in out
+    result = run_castpub(root, "build", "--now", "2030-05-01T09:00:01+00:00")
+    assert result.exit_code == 0
+    assert "Future talk" in (root / "feeds" / "podcast.xml").read_text()
+
+
+def test_duplicate_guid_names_both_files(make_project) -> None:
+    root = make_project("seed")
+    write_episode(root, "2018-01-01-a.md", "title: A\nguid: same-guid")
+    write_episode(root, "2018-01-02-b.md", "title: B\nguid: same-guid")
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert "2018-01-02-b.md: same GUID as 2018-01-01-a.md: same-guid" in result.stderr
+
+
+def test_same_url_from_repeated_slug_is_an_error(make_project) -> None:
+    root = make_project("seed")  # episode_url has no {day}
+    write_episode(root, "2018-01-01-roundup.md", "title: Roundup 1")
+    write_episode(root, "2018-01-15-roundup.md", "title: Roundup 2")
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert "2018-01-15-roundup.md: same URL as 2018-01-01-roundup.md" in result.stderr
+    assert "give one of them its own 'slug:' or 'guid:'" in result.stderr
+
+
+def test_changed_guid_of_published_episode_is_refused(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    before = snapshot(root)
+    path = root / "episodes" / "2017-04-04-cest-interview.html.md"
+    path.write_text(path.read_text().replace("comments: true", "slug: renamed-interview"))
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert (
+        'add the line guid: "https://example.org/blog/2017/04/04/cest-interview/" to its front matter'
+        in result.stderr
+    )
+    assert snapshot(root) == before
+    path.write_text(
+        path.read_text().replace(
+            "slug: renamed-interview",
+            "slug: renamed-interview\nguid: https://example.org/blog/2017/04/04/cest-interview/",
+        )
+    )
+    build(root)
+
+
+def test_removed_episode_files_are_removed_from_feeds(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    (root / "episodes" / "2017-07-01-blog-roundup.md").unlink()
+    out = build(root)
+    assert "1 removed" in out
+    assert not (root / "feeds" / "transcripts" / "2017-07-01-blog-roundup.html").exists()
+
+
+def test_shrink_guard(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    for path in (root / "episodes").glob("2017-0*"):
+        path.unlink()
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert "the build would drop 5 of the 8 published items" in result.stderr
+    assert "run castpub build --allow-shrink" in result.stderr
+    build(root, "--allow-shrink")
+
+
+def test_build_check_reports_out_of_date_files(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    mtimes = snapshot(root)
+    assert run_castpub(root, "build", "--check", "--now", NOW).exit_code == 0
+    write_episode(root, "2018-01-01-new.md", "title: New one")
+    result = run_castpub(root, "build", "--check", "--now", NOW)
+    assert result.exit_code == 1
+    assert "out of date: feeds/podcast.xml" in result.stdout
+    assert "out of date: feeds/transcripts/2018-01-01-new.html" in result.stdout
+    assert snapshot(root) == mtimes
+
+
+def test_control_characters_never_crash(make_project) -> None:
+    root = make_project("seed")
+    path = write_episode(
+        root,
+        "2018-01-01-ctrl.md",
+        'title: "Bell\\a and \\x0b tab"',
+        "Body with \x00 NUL and \x0c form feed.\n",
+    )
+    assert path.exists()
+    build(root)
+    text = (root / "feeds" / "podcast.xml").read_text()
+    assert "Bell and  tab" in text
+    assert "\x00" not in text and "\x0c" not in text
+
+
+def test_unchanged_files_keep_mtime_after_adding_an_episode(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    transcript = root / "feeds" / "transcripts" / "2017-04-04-cest-interview.html"
+    old = transcript.stat().st_mtime_ns
+    os.utime(transcript, ns=(old - 10**9, old - 10**9))
+    write_episode(root, "2018-01-01-new.md", "title: New one")
+    build(root)
+    assert transcript.stat().st_mtime_ns == old - 10**9

@@ -1,0 +1,83 @@
+"""Show notes: Markdown to sanitized HTML, embeds as links, speaker turns, summaries."""
+
+from lxml import html as lxml_html
+
+from castpub.notes import render_notes, summarize
+from castpub.store import Chapter, VideoInfo
+
+BUNNY = VideoInfo(id="YE7VzlLtp-4", title="Big Buck Bunny", duration=597)
+
+
+def test_embed_becomes_link_with_thumbnail_when_video_known() -> None:
+    body = '<iframe width="560" src="https://www.youtube.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" allowfullscreen></iframe>\n'
+    notes = render_notes(body, BUNNY)
+    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    assert not tree.xpath("//iframe")
+    links = tree.xpath("//a/@href")
+    assert (
+        links[0]
+        == "https://www.youtube.com/watch?v=YE7VzlLtp-4&list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    )
+    assert tree.xpath("//img/@src") == ["https://i.ytimg.com/vi/YE7VzlLtp-4/hqdefault.jpg"]
+    assert "Watch “Big Buck Bunny” on YouTube" in tree.text_content()
+
+
+def test_embed_without_store_is_a_plain_link() -> None:
+    notes = render_notes(
+        '<iframe src="https://www.youtube-nocookie.com/embed/XAWLm3jP7Mg"></iframe>\n', None
+    )
+    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    assert tree.xpath("//a/@href") == ["https://www.youtube.com/watch?v=XAWLm3jP7Mg"]
+    assert not tree.xpath("//img")
+
+
+def test_sanitizes_scripts_styles_handlers_and_javascript_urls() -> None:
+    body = (
+        "Hello <script>alert(1)</script><style>p{}</style>\n\n"
+        '<a href="javascript:alert(1)" onclick="x()">bad</a> <img src=x onerror=alert(1)>\n\n'
+        "[md](javascript:alert(2))\n"
+    )
+    notes = render_notes(body, None)
+    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    assert not tree.xpath("//script|//style")
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            assert not name.startswith("on")
+            assert not value.strip().lower().startswith("javascript:")
+
+
+def test_speaker_turns_stand_out() -> None:
+    body = "Intro line.\n\nSteve: My name is Steve.\n\nRich Bowen: Thanks!\n\nPlain paragraph.\n"
+    notes = render_notes(body, None)
+    assert "<p><strong>Steve:</strong> My name is Steve.</p>" in notes.html
+    assert "<p><strong>Rich Bowen:</strong> Thanks!</p>" in notes.html
+    assert "<cite>Steve:</cite>\n<p>My name is Steve.</p>" in notes.transcript
+    assert "<cite>Rich Bowen:</cite>\n<p>Thanks!</p>" in notes.transcript
+    assert "<p>Plain paragraph.</p>" in notes.transcript
+
+
+def test_summary_is_first_paragraph_not_the_embed() -> None:
+    body = '<iframe src="https://www.youtube.com/embed/YE7VzlLtp-4"></iframe>\n\nThe *real* intro &amp; more.\n\nSecond.\n'
+    assert render_notes(body, BUNNY).summary == "The real intro & more."
+
+
+def test_front_matter_description_wins() -> None:
+    assert render_notes("First paragraph.\n", None, description="Given.").summary == "Given."
+
+
+def test_summary_cut_on_word_boundary_within_4000_bytes() -> None:
+    text = "word é " * 1000
+    summary = summarize(text)
+    assert len(summary.encode()) <= 4000
+    assert summary.endswith("…")
+    assert summary[:-1].endswith(("word", "é"))
+
+
+def test_chapters_listed_as_timestamps() -> None:
+    chapters = (Chapter(0, "Intro"), Chapter(257, "Choreography"), Chapter(3725, "Late <b>"))
+    notes = render_notes("Text.\n", BUNNY, chapters)
+    assert (
+        '<a href="https://www.youtube.com/watch?v=YE7VzlLtp-4&amp;t=257s">4:17</a> Choreography'
+        in notes.html
+    )
+    assert "1:02:05</a> Late &lt;b&gt;" in notes.html

@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: feeds refresh test lint format bench clean
+.PHONY: feeds refresh test lint format golden bench clean
 
 $(BIN)/castpub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ format: $(VENV)/.test-deps
 
 test: lint
 	$(BIN)/pytest -q
+
+golden: $(VENV)/.test-deps
+	CASTPUB_REGENERATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .castpub-cache

@@ -90,3 +90,11 @@ def test_missing_podcast_yaml(tmp_path: Path) -> None:
     result = run_castpub(tmp_path, "build")
     assert result.exit_code == 1
     assert "no podcast.yaml here" in result.stderr
+
+
+def test_control_characters_in_show_text_are_removed(make_project) -> None:
+    root = make_project("varied")
+    set_key(root, "title: Varied Show", 'title: "Varied\\x0b Show\\x00"')
+    set_key(root, "  name: Example Crew", '  name: "Example\\x1f Crew"')
+    show = load_show(root)
+    assert (show.title, show.owner_name) == ("Varied Show", "Example Crew")

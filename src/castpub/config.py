@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from castpub.errors import InvalidInput, Problem, invalid
+from castpub.text import clean_text
 from castpub.yamlio import Mapping, load_mapping
 
 CONFIG_NAME = "podcast.yaml"
@@ -141,7 +142,7 @@ class _Reader:
 
     def text(self, key: str, default: str | None = None) -> Any:
         value = self.get(key, (str, int, float), default)
-        return None if value is None else str(value).strip()
+        return None if value is None else clean_text(str(value)).strip()
 
 
 def _article(name: str) -> str:
@@ -230,7 +231,7 @@ def _show_from(mapping: Mapping, path: Path, root: Path) -> Show:
         explicit=explicit,
         episode_url=_episode_url(r),
         timezone=_timezone(r),
-        authors={str(k): str(v) for k, v in r.get("authors", dict, {}).items()},
+        authors={str(k): clean_text(str(v)) for k, v in r.get("authors", dict, {}).items()},
         exclude=tuple(str(p) for p in _list(r, "exclude")),
         timezones=_abbreviations(r),
         copyright=r.text("copyright"),
@@ -268,7 +269,8 @@ def _artwork(r: _Reader) -> str:
 
 def _owner(r: _Reader) -> tuple[str, str]:
     owner = r.get("owner", dict, {})
-    name, email = str(owner.get("name", "") or ""), str(owner.get("email", "") or "")
+    name = clean_text(str(owner.get("name", "") or "")).strip()
+    email = clean_text(str(owner.get("email", "") or "")).strip()
     if "owner" in r.mapping.values and not (name and email):
         r.fail("owner", "'owner' needs both name and email", "write owner: {name: ..., email: ...}")
     return name, email

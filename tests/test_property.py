@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -64,6 +64,8 @@ bodies = st.lists(pieces, max_size=12).map("".join)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(episodes=[({"youtube": []}, "")])  # once crashed urlsplit with "[]"
+@example(episodes=[({"youtube": "https://[::1"}, "")])
 @given(episodes=st.lists(st.tuples(front_matter, bodies), min_size=1, max_size=4))
 def test_random_episodes_never_crash_and_give_well_formed_xml(
     episodes: list[tuple[dict, str]],

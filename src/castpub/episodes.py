@@ -372,9 +372,11 @@ class _FrontMatter:
         return MediaRef(url, length, str(kind) if kind else None)
 
     def _video(self, videos: list[VideoRef]) -> VideoRef | None:
-        raw = self.m.values.get("youtube")
-        if raw is not None:
-            ref = parse_video_url(str(raw).strip(), self.m.line_of("youtube"))
+        if self.m.values.get("youtube") is not None:
+            raw = self.text("youtube")
+            if raw is None:  # not a single value: text() said so
+                return None
+            ref = parse_video_url(raw, self.m.line_of("youtube"))
             if ref is None:
                 self.fail(
                     "youtube",

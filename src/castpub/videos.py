@@ -33,7 +33,10 @@ def parse_video_url(url: str, line: int = 0) -> VideoRef | None:
     """The video (and list=) a YouTube URL points to, or None for channels, playlists and junk."""
     if VIDEO_ID.match(url):
         return VideoRef(url, None, line)
-    parts = urlsplit(url if "//" in url else "https://" + url)
+    try:
+        parts = urlsplit(url if "//" in url else "https://" + url)
+    except ValueError:  # e.g. an unclosed "[" taken for an IPv6 host
+        return None
     host = (parts.hostname or "").lower()
     query = parse_qs(parts.query)
     segments = [s for s in parts.path.split("/") if s]
@@ -61,7 +64,10 @@ def parse_playlist_id(text: str) -> str | None:
     """A playlist id from a bare id or any URL carrying list=."""
     if PLAYLIST_ID.match(text) and not VIDEO_ID.match(text):
         return text
-    playlist = _first(parse_qs(urlsplit(text).query), "list")
+    try:
+        playlist = _first(parse_qs(urlsplit(text).query), "list")
+    except ValueError:
+        return None
     return playlist if playlist and PLAYLIST_ID.match(playlist) else None
 
 

@@ -79,15 +79,15 @@ def enclosure_for(show: Show, episode: Episode, store: Store) -> Enclosure | Non
     )
 
 
-def item_image(episode: Episode, video: VideoInfo | None) -> str | None:
+def item_image(show: Show, episode: Episode, video: VideoInfo | None) -> str:
+    """The episode's artwork, else the video's jpg/png thumbnail, else the show's square artwork
+    (a webp thumbnail or none at all: Apple Podcasts accepts only jpg and png)."""
     if episode.image:
         return episode.image
-    if video is None:
-        return None
-    thumb = (video.thumbnail or "").split("?", 1)[0]
+    thumb = (video.thumbnail or "").split("?", 1)[0] if video else ""
     if thumb.lower().endswith((".jpg", ".png")):
         return thumb
-    return video.square_safe_thumbnail
+    return show.image
 
 
 def make_item(show: Show, episode: Episode, notes: Notes, store: Store) -> Item:
@@ -111,7 +111,7 @@ def make_item(show: Show, episode: Episode, notes: Notes, store: Store) -> Item:
         tags=episode.tags,
         video_id=episode.video.video_id if episode.video else None,
         duration=int(duration) if duration is not None else None,
-        image=item_image(episode, video),
+        image=item_image(show, episode, video),
         chapters_url=(
             show.feed_link(f"chapters/{quote(episode.id)}.json")
             if video and video.chapters
@@ -121,7 +121,8 @@ def make_item(show: Show, episode: Episode, notes: Notes, store: Store) -> Item:
         episode_type=episode.episode_type,
         season=episode.season,
         number=episode.number,
-        explicit=episode.explicit,
+        # PSP-1 wants itunes:explicit on every item; the show's value unless the episode says.
+        explicit=episode.explicit if episode.explicit is not None else show.explicit,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from castpub.build import Project, split_by_status
 from castpub.errors import Problem
+from castpub.media import media_warnings
 
 UNAVAILABLE = {"private", "needs_auth", "subscriber_only", "premium_only"}
 
@@ -32,6 +33,7 @@ def warnings_for(project: Project, now: datetime) -> list[Problem]:
                 warning=True,
             )
         )
+    found.extend(media_warnings(project, published))
     for episode in published:
         if episode.video is None:
             if episode.media is None:

@@ -148,8 +148,14 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
 
 @cli.command()
 @now_option
+@click.option(
+    "--feeds",
+    "check_feeds",
+    is_flag=True,
+    help="Also check the written RSS feeds against the PSP-1 rules that need no network.",
+)
 @click.pass_obj
-def check(obj: Context, now_text: str | None) -> None:
+def check(obj: Context, now_text: str | None, check_feeds: bool) -> None:
     """Validate the show and its episodes without writing; list warnings.
 
     Exits 0 when there are no errors (warnings allowed), 1 otherwise.
@@ -164,6 +170,10 @@ def check(obj: Context, now_text: str | None) -> None:
     for warning in warnings:
         click.echo(str(warning))
     click.echo(f"{len(project.episodes)} episode(s) checked: 0 errors, {len(warnings)} warning(s)")
+    if check_feeds:
+        from castpub.feedcheck import report_feeds
+
+        report_feeds(project.show.feeds_dir)
 
 
 @cli.command("import-info")
@@ -194,6 +204,9 @@ def _utc_now_text() -> str:
 
 
 # Commands of other stages live in their own modules and are registered here, one line each.
+from castpub.cli_media import media  # noqa: E402
+
+cli.add_command(media)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,66 @@
+"""The requests adapter: learn the byte length and MIME type of media an author hosts.
+
+A HEAD request (following redirects) is enough for most hosts. Some answer HEAD without a
+Content-Length; then the body is streamed and counted, never stored, because an enclosure's
+length must be exact.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from castpub.fetching import Failure, FetchFailed, Learnt
+
+__all__ = ["learn_media"]
+
+USER_AGENT = "castpub (podcast feed builder; learns enclosure sizes)"
+CHUNK = 64 * 1024
+
+
+def learn_media(url: str, session: requests.Session, timeout: float) -> Learnt:
+    """Length and type of the file at url; raise FetchFailed (classified) when it fails."""
+    try:
+        head = session.head(url, allow_redirects=True, timeout=timeout, headers=_headers())
+        _raise_for(head, url)
+        length = _length(head)
+        if length is None:
+            length = _counted(session, url, timeout)
+    except requests.Timeout as exc:
+        raise FetchFailed(Failure.OFFLINE, f"{url}: timed out ({exc})") from None
+    except requests.ConnectionError as exc:
+        raise FetchFailed(Failure.OFFLINE, f"{url}: cannot connect ({exc})") from None
+    except requests.RequestException as exc:
+        raise FetchFailed(Failure.UNAVAILABLE, f"{url}: {exc}") from None
+    return Learnt(url, length, _type(head))
+
+
+def _headers() -> dict[str, str]:
+    # identity: a gzip-encoded answer's Content-Length is not the file's length.
+    return {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+
+
+def _raise_for(response: requests.Response, url: str) -> None:
+    status = response.status_code
+    if status == 429:
+        raise FetchFailed(Failure.RATE_LIMITED, f"{url}: HTTP 429 Too Many Requests")
+    if status >= 500:
+        raise FetchFailed(Failure.OFFLINE, f"{url}: HTTP {status} {response.reason}")
+    if status >= 400:
+        raise FetchFailed(Failure.UNAVAILABLE, f"{url}: HTTP {status} {response.reason}")
+
+
+def _length(response: requests.Response) -> int | None:
+    value = response.headers.get("Content-Length", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _type(response: requests.Response) -> str | None:
+    value = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    # A generic type says nothing; the file name's extension says more.
+    return value if value and value not in ("application/octet-stream", "text/plain") else None
+
+
+def _counted(session: requests.Session, url: str, timeout: float) -> int:
+    with session.get(url, stream=True, timeout=timeout, headers=_headers()) as response:
+        _raise_for(response, url)
+        return sum(len(chunk) for chunk in response.iter_content(CHUNK))

@@ -56,7 +56,7 @@ def test_check_lists_warnings_and_exits_0(make_project) -> None:
         in result.stdout
     )
     assert "2017-07-01-blog-roundup.md: warning: no YouTube video and no media" in result.stdout
-    assert result.stdout.strip().endswith("9 episode(s) checked: 0 errors, 11 warning(s)")
+    assert result.stdout.strip().endswith("9 episode(s) checked: 0 errors, 19 warning(s)")
 
 
 def test_check_after_import_has_fewer_warnings(make_project) -> None:

@@ -116,12 +116,9 @@ def test_item_elements(built: Path) -> None:
     assert transcript.get("type") == "text/html"
 
 
-def test_webp_thumbnail_falls_back_to_jpg(built: Path) -> None:
+def test_webp_thumbnail_falls_back_to_show_artwork(built: Path) -> None:
     item = next(i for i in rss(built).iter("item") if i.findtext("title", "").startswith("Release"))
-    assert (
-        item.find("itunes:image", NS).get("href")
-        == "https://i.ytimg.com/vi/M4gD1WSo5mA/hqdefault.jpg"
-    )
+    assert item.find("itunes:image", NS).get("href") == "https://example.org/art.jpg"
     assert (
         item.find("podcast:chapters", NS).get("url")
         == "https://example.org/feeds/chapters/2017-05-10-ist-watch-link.json"

@@ -1,11 +1,11 @@
-"""The command line. Library errors become messages and exit codes here, in one place."""
+"""The command line: the `castpub` group and the commands of the core stages.
+
+Library errors become messages and exit codes in one place, cli_common.user_errors.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,61 +13,9 @@ from typing import Any
 import click
 
 from castpub import __version__
-from castpub.errors import CastpubError, ExitCode, InvalidInput
-
-
-@dataclass
-class Context:
-    root: Path
-    verbose: int
-
-    def say(self, message: str) -> None:
-        click.echo(message)
-
-    def detail(self, message: str) -> None:
-        if self.verbose:
-            click.echo(message, err=True)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn castpub's errors into messages and exit codes: no tracebacks for user mistakes."""
-    try:
-        yield
-    except InvalidInput as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        count = len(exc.problems)
-        click.echo(
-            f"{count} problem{'s' if count != 1 else ''} found; nothing was written", err=True
-        )
-        sys.exit(exc.exit_code)
-    except CastpubError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted; files already in place are complete", err=True)
-        sys.exit(130)
-
-
-def parse_now(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO date such as 2026-01-31T09:00+01:00"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-now_option = click.option(
-    "--now",
-    "now_text",
-    metavar="ISO-DATE",
-    help="Treat this moment as now, to preview which scheduled episodes a later run publishes.",
-)
+from castpub.cli_common import Context, now_option, parse_now, user_errors
+from castpub.cli_media import media
+from castpub.errors import ExitCode
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -204,7 +152,6 @@ def _utc_now_text() -> str:
 
 
 # Commands of other stages live in their own modules and are registered here, one line each.
-from castpub.cli_media import media  # noqa: E402
 
 cli.add_command(media)
 

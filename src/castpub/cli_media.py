@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from castpub.cli import Context, parse_now, user_errors
+from castpub.cli_common import Context, parse_now, user_errors
 from castpub.config import Show
 from castpub.errors import StaleData
 from castpub.fetching import Downloaded, Failure, Progress

@@ -102,14 +102,26 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Write nothing; exit 1 and list the files when feeds/ is not up to date.",
 )
+@click.option(
+    "--refresh",
+    "refresh_first",
+    is_flag=True,
+    help="Run castpub refresh first, then build from whatever the store has; exit 3 if stale.",
+)
 @click.pass_obj
-def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool) -> None:
-    """Build feeds/ from episodes/ and the store (never touches the network)."""
+def build(
+    obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool, refresh_first: bool
+) -> None:
+    """Build feeds/ from episodes/ and the store (never touches the network unless --refresh)."""
     from castpub.build import build as run_build
     from castpub.build import check_outputs
+    from castpub.cli_youtube import refresh_store
 
     now = parse_now(now_text)
+    stale = False
     with user_errors():
+        if refresh_first:
+            stale = refresh_store(obj, force=False)
         if check_only:
             result, differ = check_outputs(obj.root, now)
             for relpath in differ:
@@ -121,7 +133,7 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
                 )
                 sys.exit(ExitCode.INVALID_INPUT)
             click.echo("feeds/ is up to date")
-            return
+            sys.exit(ExitCode.STALE if stale else ExitCode.OK)
         result = run_build(obj.root, now, allow_shrink)
     for warning in result.warnings:
         obj.detail(f"warning: {warning}")
@@ -144,6 +156,8 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
         )
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s); castpub check lists them")
+    if stale:
+        sys.exit(ExitCode.STALE)
 
 
 @cli.command()
@@ -194,6 +208,10 @@ def _utc_now_text() -> str:
 
 
 # Commands of other stages live in their own modules and are registered here, one line each.
+from castpub.cli_youtube import new, refresh  # noqa: E402  (kept beside their registration)
+
+cli.add_command(refresh)
+cli.add_command(new)
 
 
 def main(argv: list[str] | None = None) -> Any:

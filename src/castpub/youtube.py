@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import yt_dlp
@@ -123,6 +123,7 @@ class YouTube:
     """Fetches info dicts. Tests swap the factory (recorded dicts) or the URLs (a loopback server)."""
 
     settings: YouTubeSettings
+    _: KW_ONLY
     factory: YoutubeDLFactory = yt_dlp.YoutubeDL
     video_url: Callable[[str], str] = watch_url
     playlist_url: Callable[[str], str] = playlist_url

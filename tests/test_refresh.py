@@ -11,15 +11,15 @@ from typing import Any
 
 import feedparser
 import pytest
-from conftest import run_castpub, write_episode
-from youtube_fakes import BOT, PRIVATE, WATCH, Recorder, extractor_error, loopback, playlist_of
-from youtube_fakes import video_of as recorded_video
 
 from castpub import cli_youtube
 from castpub.config import Show, load_show
 from castpub.refresh import Refresh, prepare
 from castpub.store import Store, load_store, save_store
 from castpub.youtube import YouTube
+from conftest import run_castpub, write_episode
+from youtube_fakes import BOT, PRIVATE, WATCH, Recorder, extractor_error, loopback, playlist_of
+from youtube_fakes import video_of as recorded_video
 
 PID = "PLt5yu3-wZAlQLfIN0MMgp0wVV6MP3bM4_"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

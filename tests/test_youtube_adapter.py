@@ -11,11 +11,11 @@ import socket
 from pathlib import Path
 
 import pytest
-from youtube_fakes import BOT, PRIVATE, REMOVED, Recorder, extractor_error, loopback
 
 from castpub.config import YouTubeSettings
 from castpub.fetch import FetchFailed, Reason
 from castpub.youtube import YouTube, classify, ydl_options
+from youtube_fakes import BOT, PRIVATE, REMOVED, Recorder, extractor_error, loopback
 
 FAST = YouTubeSettings(sleep=0, socket_timeout=0.5)
 

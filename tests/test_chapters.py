@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import run_castpub
 from lxml import etree
-from youtube_fakes import recorded
 
 from castpub.store import Store, save_store
+from conftest import run_castpub
+from youtube_fakes import recorded
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "fixtures" / "json-chapters.schema.json").read_text(encoding="utf-8")

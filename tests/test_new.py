@@ -7,13 +7,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import run_castpub
-from youtube_fakes import WATCH, Recorder, playlist_of, recorded, video_of
 
 from castpub import cli_youtube
 from castpub.config import Show
 from castpub.store import Store, load_store, save_store
 from castpub.youtube import YouTube
+from conftest import run_castpub
+from youtube_fakes import WATCH, Recorder, playlist_of, recorded, video_of
 
 PID = "PLt5yu3-wZAlQLfIN0MMgp0wVV6MP3bM4_"
 PLACEHOLDER = (

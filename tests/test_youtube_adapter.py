@@ -78,6 +78,16 @@ def test_videos_and_playlists_are_asked_by_watch_and_playlist_urls() -> None:
             Reason.RATE_LIMITED,
             None,
         ),
+        (
+            "Join this channel to get access to members-only content like this video",
+            Reason.UNAVAILABLE,
+            "subscriber_only",
+        ),
+        (
+            "Sign in to confirm your age. This video may be inappropriate for some users.",
+            Reason.UNAVAILABLE,
+            "needs_auth",
+        ),
         ("Unable to extract yt initial data", Reason.ERROR, None),
     ],
 )

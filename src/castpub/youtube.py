@@ -24,11 +24,23 @@ from castpub.fetch import FetchFailed, Reason
 
 _RATE_LIMITED = re.compile(r"not a bot|rate.?limit|try again later|too many requests", re.I)
 _TIMEOUT = re.compile(r"timed out|timeout", re.I)
-_PRIVATE = re.compile(r"private video|video is private", re.I)
-_GONE = re.compile(
-    r"video unavailable|has been removed|no longer available|account .* terminated|"
-    r"does not exist|deleted video|this video is unavailable",
-    re.I,
+# YouTube's own words for a video nobody may fetch, and the availability the store records
+# (yt-dlp's availability values, plus "unavailable" for deleted or removed videos).
+_UNAVAILABLE = (
+    (re.compile(r"private video|video is private", re.I), "private"),
+    (re.compile(r"members.only|join this channel", re.I), "subscriber_only"),
+    (
+        re.compile(r"confirm your age|age.restricted|inappropriate for some users", re.I),
+        "needs_auth",
+    ),
+    (
+        re.compile(
+            r"video unavailable|has been removed|no longer available|account .* terminated|"
+            r"does not exist|deleted video|this video is unavailable",
+            re.I,
+        ),
+        "unavailable",
+    ),
 )
 
 
@@ -43,10 +55,9 @@ def classify(error: BaseException) -> FetchFailed:
     if isinstance(cause, TransportError):
         reason = Reason.TIMEOUT if _TIMEOUT.search(text) else Reason.OFFLINE
         return FetchFailed(reason, text)
-    if _PRIVATE.search(text):
-        return FetchFailed(Reason.UNAVAILABLE, text, "private")
-    if _GONE.search(text):
-        return FetchFailed(Reason.UNAVAILABLE, text, "unavailable")
+    for pattern, availability in _UNAVAILABLE:
+        if pattern.search(text):
+            return FetchFailed(Reason.UNAVAILABLE, text, availability)
     return FetchFailed(Reason.ERROR, text)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from castpub import cli_youtube
 from castpub.config import Show, load_show
-from castpub.refresh import Refresh, prepare
+from castpub.refresh import Pacer, Refresh, prepare
 from castpub.store import Store, load_store, save_store
 from castpub.youtube import YouTube
 from conftest import run_castpub, write_episode
@@ -355,3 +355,42 @@ def test_concurrency_is_bounded(
     assert result.exit_code == 0
     assert len(recorder.asked) == 5
     assert recorder.most_in_flight == 2
+
+
+def test_an_empty_answer_never_empties_a_known_playlist(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project("youtube")
+    filled(root, monkeypatch)
+    before = _stale_store(root)
+    recorder = Recorder()
+    recorder.answers[f"https://www.youtube.com/playlist?list={PID}"] = playlist_of(PID, [])
+    use(monkeypatch, lambda show: recorder.youtube(show.youtube))
+    result = run_castpub(root, "refresh")
+    assert result.exit_code == 3
+    assert (
+        f"playlist {PID}: failed (error: YouTube listed no videos; the store keeps the 1 it knew)"
+        in result.stdout
+    )
+    after = json.loads((root / "data" / "youtube.json").read_bytes())
+    assert after["playlists"][PID] == json.loads(before)["playlists"][PID]
+
+
+class _Stop(threading.Event):
+    """Records how long the pacer waits instead of waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout or 0.0)
+        return self.is_set()
+
+
+def test_the_pacer_spaces_request_starts_by_the_sleep_setting() -> None:
+    stop = _Stop()
+    pacer = Pacer(2.5, stop, clock=lambda: 100.0)  # three requests at the same instant
+    for _ in range(3):
+        pacer.wait()
+    assert stop.waits == [2.5, 5.0]

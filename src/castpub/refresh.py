@@ -135,15 +135,21 @@ class Pacer:
     Waiting on the stop event ends the wait at once when another thread hit a rate limit.
     """
 
-    def __init__(self, interval: float, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        interval: float,
+        stop: threading.Event,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.interval = interval
         self.stop = stop
+        self.clock = clock
         self._lock = threading.Lock()
         self._next = 0.0
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             start = max(now, self._next)
             self._next = start + self.interval
         if start > now:
@@ -228,6 +234,13 @@ class Refresh:
     def _merged(self, kind: str, item_id: str, info: dict[str, Any], wanted: set[str]) -> Outcome:
         info = {**info, "id": item_id}
         records = self.store.playlists if kind == "playlist" else self.store.videos
+        known = len(records.get(item_id, {}).get("entries") or [])
+        if kind == "playlist" and known and not info.get("entries"):
+            # More likely a YouTube hiccup than a playlist emptied: never let it empty the feeds.
+            failure = FetchFailed(
+                Reason.ERROR, f"YouTube listed no videos; the store keeps the {known} it knew"
+            )
+            return Outcome(kind, item_id, "failed", failure)
         before = _without_time(records.get(item_id))
         if kind == "playlist":
             self.store.merge_playlist(info, fetched_at_text(self.now))

@@ -10,6 +10,7 @@ import pytest
 
 from castpub import cli_youtube
 from castpub.config import Show
+from castpub.newepisode import NewEpisode
 from castpub.store import Store, load_store, save_store
 from castpub.youtube import YouTube
 from conftest import run_castpub
@@ -222,3 +223,18 @@ def test_new_playlist_writes_the_videos_without_an_episode_and_check_lists_them(
     assert recorder.asked == [WATCH + "newvideo001", WATCH + "newvideo002"]
     after = run_castpub(show, "check")
     assert "has no episode file" not in after.stdout
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Café: ünïcode – talk!", "2024-01-01-cafe-unicode-talk.md"),
+        ("日本語のインタビュー", "2024-01-01-video-YE7VzlLtp-4.md"),
+        (
+            "One two three four five six seven eight nine",
+            "2024-01-01-one-two-three-four-five-six-seven-eight.md",
+        ),
+    ],
+)
+def test_file_names_are_readable_ascii_slugs(title: str, name: str) -> None:
+    assert NewEpisode("YE7VzlLtp-4", None, title, "2024-01-01").file_name == name

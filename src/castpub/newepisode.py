@@ -38,7 +38,8 @@ class NewEpisode:
 
     @property
     def file_name(self) -> str:
-        return f"{self.date[:10]}-{slugify(self.title) or self.video_id.lower()}.md"
+        # A title with no ASCII letters (say, Japanese) still gives a unique, case-kept name.
+        return f"{self.date[:10]}-{slugify(self.title) or 'video-' + self.video_id}.md"
 
 
 def slugify(title: str) -> str:
@@ -140,7 +141,7 @@ class Writer:
         return NewEpisode(
             video_id,
             playlist_id or self.playlist_of(video_id),
-            title or str(record.get("title") or video_id),
+            " ".join((title or str(record.get("title") or video_id)).split()),
             day.isoformat() if day else upload_date_text(record) or self.now.date().isoformat(),
             tags,
         )

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import jsonschema
 import pytest
 
+import castpub
 from castpub import cli_youtube
 from castpub.config import Show, load_show
 from castpub.refresh import Pacer, Refresh, prepare
@@ -77,6 +79,10 @@ def test_first_refresh_fetches_playlists_then_videos_and_fills_the_store(
     assert store.videos["qVv6vCqciTM"]["live_status"] == "was_live"
     assert [e.id for e in store.playlist(PID).entries] == ["aqz-KE-bpKQ"]
     assert "formats" not in store.videos["YE7VzlLtp-4"]
+    schema = json.loads(
+        (Path(castpub.__file__).parent / "schemas" / "store.schema.json").read_text()
+    )
+    jsonschema.validate(json.loads((root / "data" / "youtube.json").read_bytes()), schema)
 
 
 def test_a_second_refresh_asks_nothing_and_all_refetches(

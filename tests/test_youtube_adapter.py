@@ -35,7 +35,6 @@ def test_options_come_from_the_youtube_settings_only() -> None:
         "socket_timeout",
         "sleep_interval_requests",
         "ignore_no_formats_error",
-        "noplaylist",
         "extract_flat",
         "cookiefile",
         "proxy",
@@ -44,7 +43,8 @@ def test_options_come_from_the_youtube_settings_only() -> None:
     assert options["proxy"] == "socks5://127.0.0.1:1080"
     assert options["sleep_interval_requests"] == 2.5
     assert options["extract_flat"] == "in_playlist"
-    assert "extract_flat" not in ydl_options(YouTubeSettings(), flat=False)
+    video_options = ydl_options(YouTubeSettings(), flat=False)
+    assert "extract_flat" not in video_options and video_options["noplaylist"] is True
     assert "cookiefile" not in ydl_options(YouTubeSettings(), flat=False)
 
 

@@ -76,10 +76,8 @@ def _message(error: BaseException, cause: BaseException) -> str:
 
 
 class QuietLogger:
-    """yt-dlp prints nothing itself: castpub reports outcomes, yt-dlp's words are kept for -v."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
+    """Keeps yt-dlp silent: castpub reports each outcome itself, and yt-dlp's error comes back as
+    the exception anyway. (With a logger set, yt-dlp prints nothing on its own.)"""
 
     def debug(self, message: str) -> None:
         pass
@@ -88,10 +86,10 @@ class QuietLogger:
         pass
 
     def warning(self, message: str) -> None:
-        self.messages.append(message)
+        pass
 
     def error(self, message: str) -> None:
-        self.messages.append(message)
+        pass
 
 
 def ydl_options(settings: YouTubeSettings, flat: bool) -> dict[str, Any]:
@@ -107,10 +105,11 @@ def ydl_options(settings: YouTubeSettings, flat: bool) -> dict[str, Any]:
         "sleep_interval_requests": settings.sleep,
         # Metadata is what castpub wants; a video without playable formats still has a title.
         "ignore_no_formats_error": True,
-        "noplaylist": True,
     }
     if flat:
         options["extract_flat"] = "in_playlist"
+    else:
+        options["noplaylist"] = True  # a video is one video, whatever URL it came from
     if settings.cookies is not None:
         options["cookiefile"] = str(settings.cookies)
     if settings.proxy:

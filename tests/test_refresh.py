@@ -125,6 +125,19 @@ def test_dry_run_lists_what_would_be_fetched(
     assert not (root / "data" / "youtube.json").exists()
 
 
+def test_an_offline_first_refresh_writes_no_store(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project("youtube")
+    url = "http://youtube.invalid/x"
+    use(
+        monkeypatch,
+        lambda show: YouTube(show.youtube, video_url=lambda v: url, playlist_url=lambda p: url),
+    )
+    assert run_castpub(root, "refresh").exit_code == 3
+    assert not (root / "data").exists()
+
+
 def test_offline_refresh_stops_at_once_keeps_the_store_and_the_build_keeps_durations(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

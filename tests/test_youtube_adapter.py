@@ -34,6 +34,7 @@ def test_options_come_from_the_youtube_settings_only() -> None:
         "cachedir",
         "socket_timeout",
         "sleep_interval_requests",
+        "extractor_retries",
         "ignore_no_formats_error",
         "extract_flat",
         "cookiefile",

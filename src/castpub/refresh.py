@@ -175,6 +175,7 @@ class Refresh:
     on_outcome: Callable[[Outcome], None] = lambda outcome: None
     stop: threading.Event = field(default_factory=threading.Event)
     summary: Summary = field(default_factory=Summary)
+    dirty: bool = False  # merged something not yet saved
 
     def run(self, work: Plan, wanted_videos: Iterable[str] = ()) -> Summary:
         self.summary.fresh = work.fresh
@@ -187,7 +188,9 @@ class Refresh:
                     fetch = self._fetch_function(kind, pacer)
                     for item_id, result in zip(batch, pool.map(fetch, batch), strict=True):
                         self._merge(kind, item_id, result, wanted)
-                    save_store(self.show.store_path, self.store)
+                    if self.dirty:  # an offline run leaves the store file as it was, even absent
+                        save_store(self.show.store_path, self.store)
+                        self.dirty = False
         return self.summary
 
     def _fetch_function(
@@ -229,6 +232,7 @@ class Refresh:
             # YouTube answered: keep the last known info, only mark that it is gone.
             record = {"id": item_id, "availability": failure.availability}
             self.store.merge_video(record, fetched_at_text(self.now))
+            self.dirty = True
         return Outcome(kind, item_id, "failed", failure)
 
     def _merged(self, kind: str, item_id: str, info: dict[str, Any], wanted: set[str]) -> Outcome:
@@ -247,6 +251,7 @@ class Refresh:
             fill_from_entries(self.store, info.get("entries") or [], wanted)
         else:
             self.store.merge_video(info, fetched_at_text(self.now))
+        self.dirty = True
         changed = _without_time(records.get(item_id)) != before
         return Outcome(kind, item_id, "updated" if changed else "unchanged")
 

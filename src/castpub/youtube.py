@@ -102,7 +102,10 @@ def ydl_options(settings: YouTubeSettings, flat: bool) -> dict[str, Any]:
         "skip_download": True,
         "cachedir": False,
         "socket_timeout": settings.socket_timeout,
+        # Polite between the several requests one extraction makes; one retry (yt-dlp's default
+        # is 3) still rides out a glitch, while offline each retry would cost a sleep for nothing.
         "sleep_interval_requests": settings.sleep,
+        "extractor_retries": 1,
         # Metadata is what castpub wants; a video without playable formats still has a title.
         "ignore_no_formats_error": True,
     }

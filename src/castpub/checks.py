@@ -8,7 +8,8 @@ from castpub.build import Project, split_by_status
 from castpub.errors import Problem
 from castpub.media import media_warnings
 
-UNAVAILABLE = {"private", "needs_auth", "subscriber_only", "premium_only"}
+# "unavailable" is castpub's own mark for a video YouTube says is deleted or gone.
+UNAVAILABLE = {"private", "needs_auth", "subscriber_only", "premium_only", "unavailable"}
 
 
 def warnings_for(project: Project, now: datetime) -> list[Problem]:
@@ -69,4 +70,27 @@ def warnings_for(project: Project, now: datetime) -> list[Problem]:
                     warning=True,
                 )
             )
+    found.extend(videos_without_episode(project))
+    return found
+
+
+def videos_without_episode(project: Project) -> list[Problem]:
+    """Videos of followed playlists (per the store) that no episode file is about yet."""
+    have = {e.video.video_id for e in project.episodes if e.video is not None}
+    found = []
+    for playlist_id in project.show.followed_playlists:
+        info = project.store.playlist(playlist_id)
+        for entry in info.entries if info else ():
+            if entry.id not in have:
+                title = f" ({entry.title})" if entry.title else ""
+                found.append(
+                    Problem(
+                        None,
+                        None,
+                        f"video {entry.id}{title} of playlist {playlist_id} has no episode file",
+                        f"castpub new --playlist {playlist_id} writes a draft for each",
+                        warning=True,
+                    )
+                )
+                have.add(entry.id)
     return found

@@ -6,15 +6,15 @@ Library errors become messages and exit codes in one place, cli_common.user_erro
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from castpub import __version__
-from castpub.cli_common import Context, now_option, parse_now, user_errors
+from castpub.cli_common import Context, now_option, parse_now, user_errors, utc_now_text
 from castpub.cli_media import media
+from castpub.cli_youtube import new, refresh
 from castpub.errors import ExitCode
 
 
@@ -50,14 +50,26 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Write nothing; exit 1 and list the files when feeds/ is not up to date.",
 )
+@click.option(
+    "--refresh",
+    "refresh_first",
+    is_flag=True,
+    help="Run castpub refresh first, then build from whatever the store has; exit 3 if stale.",
+)
 @click.pass_obj
-def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool) -> None:
-    """Build feeds/ from episodes/ and the store (never touches the network)."""
+def build(
+    obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool, refresh_first: bool
+) -> None:
+    """Build feeds/ from episodes/ and the store (never touches the network unless --refresh)."""
     from castpub.build import build as run_build
     from castpub.build import check_outputs
+    from castpub.cli_youtube import refresh_store
 
     now = parse_now(now_text)
+    stale = False
     with user_errors():
+        if refresh_first:
+            stale = refresh_store(obj, force=False)
         if check_only:
             result, differ = check_outputs(obj.root, now)
             for relpath in differ:
@@ -69,7 +81,7 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
                 )
                 sys.exit(ExitCode.INVALID_INPUT)
             click.echo("feeds/ is up to date")
-            return
+            sys.exit(ExitCode.STALE if stale else ExitCode.OK)
         result = run_build(obj.root, now, allow_shrink)
     for warning in result.warnings:
         obj.detail(f"warning: {warning}")
@@ -92,6 +104,8 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
         )
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s); castpub check lists them")
+    if stale:
+        sys.exit(ExitCode.STALE)
 
 
 @cli.command()
@@ -137,7 +151,7 @@ def import_info(obj: Context, files: tuple[Path, ...]) -> None:
     with user_errors():
         show = load_show(obj.root)
         store = load_store(show.store_path)
-        added = import_info_files(store, files, _utc_now_text())
+        added = import_info_files(store, files, utc_now_text())
         changed = save_store(show.store_path, store)
     for entry in added:
         obj.detail(f"imported {entry}")
@@ -147,12 +161,9 @@ def import_info(obj: Context, files: tuple[Path, ...]) -> None:
     )
 
 
-def _utc_now_text() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 # Commands of other stages live in their own modules and are registered here, one line each.
-
+cli.add_command(refresh)
+cli.add_command(new)
 cli.add_command(media)
 
 

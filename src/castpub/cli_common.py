@@ -66,3 +66,8 @@ now_option = click.option(
     metavar="ISO-DATE",
     help="Treat this moment as now, to preview which scheduled episodes a later run publishes.",
 )
+
+
+def utc_now_text() -> str:
+    """A fetch time for the store: records say when they were learnt, feeds never do."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

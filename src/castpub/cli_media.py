@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from castpub.cli_common import Context, parse_now, user_errors
+from castpub.cli_common import Context, parse_now, user_errors, utc_now_text
 from castpub.config import Show
 from castpub.errors import StaleData
 from castpub.fetching import Downloaded, Failure, Progress
@@ -101,7 +101,6 @@ def media(obj: Context, limit: int | None, now_text: str | None) -> None:
     type of front matter media, and record both in the store (the only media step that touches
     the network)."""
     from castpub.build import load_project
-    from castpub.cli import _utc_now_text
     from castpub.media import run_media
 
     now = parse_now(now_text)
@@ -109,7 +108,7 @@ def media(obj: Context, limit: int | None, now_text: str | None) -> None:
         project = load_project(obj.root)
         reporter = BarReporter() if sys.stderr.isatty() else LineReporter()
         fetchers = real_fetchers(project.show)
-        report = run_media(project, now, _utc_now_text(), fetchers, reporter, limit)
+        report = run_media(project, now, utc_now_text(), fetchers, reporter, limit)
         _summary(obj, report)
         if report.stopped is not None:
             raise StaleData(

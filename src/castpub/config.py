@@ -115,6 +115,11 @@ class Show:
         """Public URL of a file written under feeds/."""
         return self.feed_url.rstrip("/") + "/" + relpath
 
+    @property
+    def followed_playlists(self) -> list[str]:
+        """Playlists podcast.yaml names (`playlists:` and `youtube.playlists`), in order."""
+        return list(dict.fromkeys([*self.playlists, *self.youtube.playlists]))
+
 
 class _Reader:
     """Collects every problem in podcast.yaml before failing, so one run lists them all."""

@@ -100,7 +100,7 @@ def test_a_download_killed_halfway_leaves_no_record_and_the_next_run_resumes_it(
     served.die_after = len(served.body) // 2
     first = media(show)
     assert first.exit_code == 3, first.output
-    assert "stopped early (offline or timed out)" in first.stderr
+    assert "stopped early (server error)" in first.stderr
     assert NEWER not in store(show)
     assert not (show / "media" / f"{NEWER}.wav").exists()
     [part] = (show / "media/.partial").iterdir()
@@ -184,7 +184,7 @@ def test_offline_stops_the_run_with_exit_3(show: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(download, "watch_url", lambda vid: url + vid)  # nobody listens there now
     result = media(show)
     assert result.exit_code == 3, result.output
-    assert "offline or timed out" in result.stderr
+    assert "stopped early (offline)" in result.stderr
     assert store(show) == {}
 
 

@@ -11,7 +11,8 @@ import click
 from castpub.cli_common import Context, parse_now, user_errors, utc_now_text
 from castpub.config import Show
 from castpub.errors import StaleData
-from castpub.fetching import Downloaded, Failure, Progress
+from castpub.fetch import Reason
+from castpub.fetching import Downloaded, Progress
 from castpub.media import Fetchers, MediaReport
 
 
@@ -25,7 +26,7 @@ class LineReporter:
     def finished(self, what: str, message: str) -> None:
         click.echo(f"fetched {what}: {message}")
 
-    def failed(self, what: str, failure: Failure, message: str) -> None:
+    def failed(self, what: str, failure: Reason, message: str) -> None:
         click.echo(f"failed {what} ({failure.value}): {message}", err=True)
 
 
@@ -43,7 +44,7 @@ class BarReporter(LineReporter):
         click.echo("\r\x1b[K", nl=False, err=True)
         super().finished(what, message)
 
-    def failed(self, what: str, failure: Failure, message: str) -> None:
+    def failed(self, what: str, failure: Reason, message: str) -> None:
         click.echo("\r\x1b[K", nl=False, err=True)
         super().failed(what, failure, message)
 

@@ -7,17 +7,17 @@ file into the media directory, so nothing under a final name is ever partial.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yt_dlp
-from yt_dlp.networking.exceptions import HTTPError, TransportError
-from yt_dlp.utils import DownloadError, ExtractorError
+from yt_dlp.utils import DownloadError
 
-from castpub.fetching import Downloaded, Failure, FetchFailed, Progress
+from castpub.fetch import FetchFailed, Reason
+from castpub.fetching import Downloaded, Progress
+from castpub.youtube import classify
 
 __all__ = ["DownloadOptions", "classify", "download_audio", "watch_url"]
 
@@ -101,10 +101,10 @@ def download_audio(
         with yt_dlp.YoutubeDL(params) as ydl:
             info = ydl.extract_info(url, download=True)
     except DownloadError as exc:
-        raise FetchFailed(*classify(exc)) from None
+        raise classify(exc) from None
     path = _downloaded_path(info)
     if path is None or not path.is_file():
-        raise FetchFailed(Failure.UNAVAILABLE, f"yt-dlp wrote no file for {video_id}")
+        raise FetchFailed(Reason.UNAVAILABLE, f"yt-dlp wrote no file for {video_id}")
     duration = info.get("duration")
     return Downloaded(path, float(duration) if isinstance(duration, int | float) else None)
 
@@ -115,33 +115,3 @@ def _downloaded_path(info: Any) -> Path | None:
     downloads = info.get("requested_downloads") or []
     filepath = downloads[0].get("filepath") if downloads else None
     return Path(filepath) if filepath else None
-
-
-_STATUS = re.compile(r"HTTP Error (\d{3})")
-
-
-def classify(exc: DownloadError) -> tuple[Failure, str]:
-    """Which failure class a yt-dlp error belongs to, and a one-line message without 'ERROR:'."""
-    message = re.sub(r"^ERROR:\s*", "", str(exc)).strip().splitlines()[0]
-    cause = exc.exc_info[1] if exc.exc_info else None
-    lowered = message.lower()
-    if isinstance(cause, HTTPError):
-        status: int | None = cause.status
-    else:
-        found = _STATUS.search(message)
-        status = int(found.group(1)) if found else None
-    if status == 429 or "not a bot" in lowered or "rate-limited" in lowered:
-        return Failure.RATE_LIMITED, message
-    if status is not None and status >= 500:
-        return Failure.OFFLINE, message
-    if status is not None or isinstance(cause, ExtractorError):
-        return Failure.UNAVAILABLE, message
-    if isinstance(cause, TransportError) or _looks_like_network(lowered):
-        return Failure.OFFLINE, message
-    return Failure.UNAVAILABLE, message
-
-
-def _looks_like_network(lowered: str) -> bool:
-    # Errors raised inside the downloader lose their cause; their text still says what happened.
-    words = ("timed out", "connection", "name or service", "bytes read", "network", "refused")
-    return any(word in lowered for word in words)

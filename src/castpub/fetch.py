@@ -1,4 +1,4 @@
-"""What asking YouTube can end in, shared by the adapter (youtube.py) and the callers.
+"""What asking the network can end in: one classification for refresh, media and HTTP.
 
 Kept apart from youtube.py so that commands which never talk to YouTube never import yt-dlp
 (a second of start-up).
@@ -15,13 +15,14 @@ class Reason(Enum):
     OFFLINE = "offline"
     TIMEOUT = "timeout"
     RATE_LIMITED = "rate-limited"
+    SERVER_ERROR = "server error"
     UNAVAILABLE = "unavailable"
     ERROR = "error"
 
     @property
     def network(self) -> bool:
         """Trouble reaching YouTube at all: asking again in this run would fail the same way."""
-        return self in (Reason.OFFLINE, Reason.TIMEOUT, Reason.RATE_LIMITED)
+        return self in (Reason.OFFLINE, Reason.TIMEOUT, Reason.RATE_LIMITED, Reason.SERVER_ERROR)
 
 
 class FetchFailed(Exception):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import requests
 
-from castpub.fetching import Failure, FetchFailed, Learnt
+from castpub.fetch import FetchFailed, Reason
+from castpub.fetching import Learnt
 
 __all__ = ["learn_media"]
 
@@ -26,11 +27,11 @@ def learn_media(url: str, session: requests.Session, timeout: float) -> Learnt:
         if length is None:
             length = _counted(session, url, timeout)
     except requests.Timeout as exc:
-        raise FetchFailed(Failure.OFFLINE, f"{url}: timed out ({exc})") from None
+        raise FetchFailed(Reason.TIMEOUT, f"{url}: timed out ({exc})") from None
     except requests.ConnectionError as exc:
-        raise FetchFailed(Failure.OFFLINE, f"{url}: cannot connect ({exc})") from None
+        raise FetchFailed(Reason.OFFLINE, f"{url}: cannot connect ({exc})") from None
     except requests.RequestException as exc:
-        raise FetchFailed(Failure.UNAVAILABLE, f"{url}: {exc}") from None
+        raise FetchFailed(Reason.UNAVAILABLE, f"{url}: {exc}") from None
     return Learnt(url, length, _type(head))
 
 
@@ -42,11 +43,11 @@ def _headers() -> dict[str, str]:
 def _raise_for(response: requests.Response, url: str) -> None:
     status = response.status_code
     if status == 429:
-        raise FetchFailed(Failure.RATE_LIMITED, f"{url}: HTTP 429 Too Many Requests")
+        raise FetchFailed(Reason.RATE_LIMITED, f"{url}: HTTP 429 Too Many Requests")
     if status >= 500:
-        raise FetchFailed(Failure.OFFLINE, f"{url}: HTTP {status} {response.reason}")
+        raise FetchFailed(Reason.SERVER_ERROR, f"{url}: HTTP {status} {response.reason}")
     if status >= 400:
-        raise FetchFailed(Failure.UNAVAILABLE, f"{url}: HTTP {status} {response.reason}")
+        raise FetchFailed(Reason.UNAVAILABLE, f"{url}: HTTP {status} {response.reason}")
 
 
 def _length(response: requests.Response) -> int | None:

@@ -21,7 +21,8 @@ from castpub.build import Project, split_by_status
 from castpub.config import CONFIG_NAME, Show
 from castpub.episodes import Episode
 from castpub.errors import Problem, invalid
-from castpub.fetching import Downloaded, Failure, FetchFailed, Learnt, Progress
+from castpub.fetch import FetchFailed, Reason
+from castpub.fetching import Downloaded, Learnt, Progress
 from castpub.store import Store, save_store
 
 __all__ = [
@@ -53,15 +54,15 @@ class Reporter(Protocol):
 
     def finished(self, what: str, message: str) -> None: ...
 
-    def failed(self, what: str, failure: Failure, message: str) -> None: ...
+    def failed(self, what: str, failure: Reason, message: str) -> None: ...
 
 
 @dataclass
 class MediaReport:
     downloaded: list[str] = field(default_factory=list)
     learnt: list[str] = field(default_factory=list)
-    failed: list[tuple[str, Failure, str]] = field(default_factory=list)
-    stopped: Failure | None = None  # the failure that ended the run early
+    failed: list[tuple[str, Reason, str]] = field(default_factory=list)
+    stopped: Reason | None = None  # the failure that ended the run early
     left: int = 0  # downloads not tried: --limit or an early stop
     pruned: list[Path] = field(default_factory=list)
 
@@ -217,10 +218,10 @@ def _known_duration(store: Store, video_id: str) -> float | None:
 
 def _failed(what: str, exc: FetchFailed, reporter: Reporter, report: MediaReport) -> bool:
     """Note a failure; True when it ends the run."""
-    report.failed.append((what, exc.failure, str(exc)))
-    reporter.failed(what, exc.failure, str(exc))
-    if exc.failure.stops_run:
-        report.stopped = exc.failure
+    report.failed.append((what, exc.reason, str(exc)))
+    reporter.failed(what, exc.reason, str(exc))
+    if exc.reason.network:
+        report.stopped = exc.reason
         return True
     return False
 

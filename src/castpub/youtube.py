@@ -24,6 +24,8 @@ from castpub.fetch import FetchFailed, Reason
 
 _RATE_LIMITED = re.compile(r"not a bot|rate.?limit|try again later|too many requests", re.I)
 _TIMEOUT = re.compile(r"timed out|timeout", re.I)
+_HTTP_STATUS = re.compile(r"HTTP Error (\d{3})")
+_NETWORK = re.compile(r"timed out|connection|name or service|bytes read|network|refused", re.I)
 # YouTube's own words for a video nobody may fetch, and the availability the store records
 # (yt-dlp's availability values, plus "unavailable" for deleted or removed videos).
 _UNAVAILABLE = (
@@ -48,17 +50,28 @@ def classify(error: BaseException) -> FetchFailed:
     """Turn what yt-dlp raised into a reason, from the original exception it preserved."""
     cause = _cause(error)
     text = _message(error, cause)
-    if isinstance(cause, HTTPError) and cause.status in (403, 429):
+    status = _status(cause, text)
+    if status in (403, 429) or _RATE_LIMITED.search(text):
         return FetchFailed(Reason.RATE_LIMITED, text)
-    if _RATE_LIMITED.search(text):
-        return FetchFailed(Reason.RATE_LIMITED, text)
-    if isinstance(cause, TransportError):
+    if status is not None and status >= 500:
+        return FetchFailed(Reason.SERVER_ERROR, text)
+    if status is not None and status >= 400:  # 404, 410: gone for good, not network trouble
+        return FetchFailed(Reason.UNAVAILABLE, text, "unavailable")
+    if isinstance(cause, TransportError) or (status is None and _NETWORK.search(text)):
         reason = Reason.TIMEOUT if _TIMEOUT.search(text) else Reason.OFFLINE
         return FetchFailed(reason, text)
     for pattern, availability in _UNAVAILABLE:
         if pattern.search(text):
             return FetchFailed(Reason.UNAVAILABLE, text, availability)
     return FetchFailed(Reason.ERROR, text)
+
+
+def _status(cause: BaseException, text: str) -> int | None:
+    if isinstance(cause, HTTPError):
+        return int(cause.status)
+    # Errors raised inside the downloader lose their cause; their text still names the status.
+    found = _HTTP_STATUS.search(text)
+    return int(found.group(1)) if found else None
 
 
 def _cause(error: BaseException) -> BaseException:
@@ -72,7 +85,8 @@ def _message(error: BaseException, cause: BaseException) -> str:
     if isinstance(cause, ExtractorError):
         return str(cause.orig_msg)
     text = str(cause) or str(error)
-    return text.removeprefix("ERROR: ")
+    lines = text.removeprefix("ERROR: ").strip().splitlines()
+    return lines[0] if lines else text
 
 
 class QuietLogger:

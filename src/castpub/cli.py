@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,11 +62,25 @@ def parse_now(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-now_option = click.option(
+# Annotated, so modules that register commands (and import these from here) type-check.
+OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+now_option: OptionDecorator = click.option(
     "--now",
     "now_text",
     metavar="ISO-DATE",
     help="Treat this moment as now, to preview which scheduled episodes a later run publishes.",
+)
+
+
+wait_option: OptionDecorator = click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another castpub run in this show directory before giving up (exit 4).",
 )
 
 
@@ -102,14 +116,18 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Write nothing; exit 1 and list the files when feeds/ is not up to date.",
 )
+@wait_option
 @click.pass_obj
-def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool) -> None:
-    """Build feeds/ from episodes/ and the store (never touches the network)."""
+def build(
+    obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool, wait_seconds: float
+) -> None:
+    """Build feeds/ from episodes/ and the store (the network only to notify a WebSub hub)."""
     from castpub.build import build as run_build
     from castpub.build import check_outputs
+    from castpub.lock import project_lock
 
     now = parse_now(now_text)
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         if check_only:
             result, differ = check_outputs(obj.root, now)
             for relpath in differ:
@@ -129,6 +147,8 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
         obj.detail(f"wrote {path}")
     for path in result.removed:
         obj.detail(f"removed {path}")
+    for failure in result.websub_failures:
+        click.echo(f"warning: {failure}", err=True)
     items = len(result.feeds[0].items)
     click.echo(
         f"built {len(result.feeds)} feed{'s' if len(result.feeds) != 1 else ''} with {items} "
@@ -194,6 +214,9 @@ def _utc_now_text() -> str:
 
 
 # Commands of other stages live in their own modules and are registered here, one line each.
+from castpub.cli_publish import serve  # noqa: E402  (the module needs cli's helpers first)
+
+cli.add_command(serve)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -19,7 +19,7 @@ SAFE_SCHEMES = ("https://", "http://", "podcast://", "pcast://", "pktc://", "ove
 
 STYLE = """
 body{font-family:system-ui,sans-serif;line-height:1.5;max-width:42rem;margin:0 auto;padding:1rem;
-color:#222;background:#fff}
+color:#222;background:#fff;overflow-wrap:anywhere}
 header img{width:10rem;height:10rem;border-radius:.5rem;float:right;margin:0 0 1rem 1rem}
 h1{font-size:1.6rem;margin:.2rem 0}
 h2{font-size:1.2rem;margin-top:2rem;clear:both}

@@ -94,4 +94,5 @@ class Notifier:
 def announce(hub: str | None, feeds: list[Feed], written: list[Path], feeds_dir: Path) -> list[str]:
     """Tell the hub about the subscription feeds a build changed; warnings for what failed."""
     urls = changed_feed_urls(feeds, written, feeds_dir) if hub else []
-    return Notifier(hub).notify(urls) if hub and urls else []
+    # The backoff is read here, at call time, so a test can shorten it.
+    return Notifier(hub, backoff=BACKOFF_SECONDS).notify(urls) if hub and urls else []

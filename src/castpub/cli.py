@@ -194,9 +194,10 @@ def check(obj: Context, now_text: str | None) -> None:
 def import_info(obj: Context, files: tuple[Path, ...]) -> None:
     """Add yt-dlp .info.json files (videos or playlists) to the store, data/youtube.json."""
     from castpub.config import load_show
+    from castpub.lock import project_lock
     from castpub.store import import_info_files, load_store, save_store
 
-    with user_errors():
+    with user_errors(), project_lock(obj.root):
         show = load_show(obj.root)
         store = load_store(show.store_path)
         added = import_info_files(store, files, _utc_now_text())

@@ -7,6 +7,7 @@ few retries and a warning, never the build: the feeds are already in place and c
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,12 +84,18 @@ class Notifier:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            return f"{type(exc).__name__}: {exc}", True
+            return _reason(exc), True
         if response.ok:
             return None, False
         # 429 and 5xx are the hub's passing trouble; any other 4xx is a refusal that repeats.
         retry = response.status_code == 429 or response.status_code >= 500
         return f"HTTP {response.status_code}", retry
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """requests' messages nest three exceptions deep; the errno text is the part a person needs."""
+    found = re.search(r"\[Errno -?\d+\] [^\"')]+", str(exc))
+    return f"{type(exc).__name__}: {found.group(0) if found else str(exc)[:200]}"
 
 
 def announce(hub: str | None, feeds: list[Feed], written: list[Path], feeds_dir: Path) -> list[str]:

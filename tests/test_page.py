@@ -5,11 +5,15 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from castpub.config import load_show
+from castpub.model import Enclosure, Feed, Item
+from castpub.page import duration_text, show_page
 from conftest import run_castpub, write_episode
 from publishing import add_episodes, atom_links, configure
 
@@ -118,3 +122,46 @@ def test_page_renders_every_episode_in_headless_chromium(make_project, tmp_path:
     _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=390,844", url)
     width, height = struct.unpack(">II", shot.read_bytes()[16:24])  # the PNG IHDR chunk
     assert (width, height) == (390, 844)
+
+
+def test_durations_read_like_a_clock() -> None:
+    assert [duration_text(s) for s in (None, 59, 600, 3599, 3600, 5025)] == [
+        "",
+        "0:59",
+        "10:00",
+        "59:59",
+        "1:00:00",
+        "1:23:45",
+    ]
+
+
+def test_an_item_duration_and_audio_are_on_the_page(make_project) -> None:
+    root: Path = make_project()
+    show = load_show(root)
+    item = Item(
+        episode_id="e",
+        guid="g",
+        guid_is_link=False,
+        title="Timed",
+        link="https://example.org/e/",
+        date=datetime(2024, 5, 6, 7, 8, tzinfo=UTC),
+        summary="",
+        notes="",
+        transcript_url="https://example.org/t.html",
+        duration=5025,
+        enclosure=Enclosure("https://example.org/e.m4a", 10, "audio/x-m4a"),
+    )
+    feed = Feed(
+        "podcast.xml",
+        "atom.xml",
+        "https://f/p.xml",
+        "https://f/a.xml",
+        "T",
+        "D",
+        (item,),
+        item.date,
+        "guid",
+    )
+    page = etree.fromstring(show_page(show, feed, []).split(b"\n", 1)[1])
+    assert "1:23:45" in "".join(page.xpath("//p[@class='meta']/text()"))
+    assert "https://example.org/e.m4a" in page.xpath("//li[@class='episode']//a/@href")

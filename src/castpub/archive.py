@@ -27,23 +27,29 @@ def paginate(show: Show, feed: Feed, limit: int | None) -> list[Feed]:
     """The subscription feed (newest `limit` items) followed by its archive pages, oldest first."""
     if limit is None or len(feed.items) <= limit:
         return [feed]
-    oldest_first = feed.items[::-1]
-    archived = oldest_first[:-limit]
+    archived = feed.items[limit:][::-1]  # oldest first, so page 1 never changes
     chunks = [archived[i : i + limit] for i in range(0, len(archived), limit)]
-    pages = [_page(show, feed, n, chunk, len(chunks)) for n, chunk in enumerate(chunks, 1)]
-    newest_archive = pages[-1]
+    pages = [_page(show, feed, n, chunk) for n, chunk in enumerate(chunks, 1)]
+    # Archive pages keep the page link but not the hub: nobody subscribes to an archive page.
+    kept = tuple(link for link in feed.links if link.rel != "hub")
+    linked = []
+    for n, page in enumerate(pages):
+        links = [_link("current", feed)]
+        if n > 0:
+            links.append(_link("prev-archive", pages[n - 1]))
+        if n < len(pages) - 1:
+            links.append(_link("next-archive", pages[n + 1]))
+        linked.append(replace(page, links=(*kept, *links)))
     current = replace(
-        feed,
-        items=feed.items[:limit],
-        links=(*feed.links, _link("prev-archive", newest_archive)),
+        feed, items=feed.items[:limit], links=(*feed.links, _link("prev-archive", pages[-1]))
     )
-    return [current, *pages]
+    return [current, *linked]
 
 
-def _page(show: Show, feed: Feed, number: int, items: tuple[Item, ...], count: int) -> Feed:
+def _page(show: Show, feed: Feed, number: int, items: tuple[Item, ...]) -> Feed:
     rss_path = archive_path(feed.rss_path, number)
     atom_path = archive_path(feed.atom_path, number)
-    page = replace(
+    return replace(
         feed,
         rss_path=rss_path,
         atom_path=atom_path,
@@ -53,24 +59,8 @@ def _page(show: Show, feed: Feed, number: int, items: tuple[Item, ...], count: i
         updated=max(i.date for i in items),
         archived=True,
     )
-    # Archive pages link the subscription feed and their neighbours; the hub is left out, since an
-    # archive page is not something one subscribes to.
-    links = [FeedLink("current", feed.rss_url, feed.atom_url)]
-    if number > 1:
-        links.append(_neighbour(show, feed, "prev-archive", number - 1))
-    if number < count:
-        links.append(_neighbour(show, feed, "next-archive", number + 1))
-    kept = tuple(link for link in feed.links if link.rel != "hub")
-    return replace(page, links=(*kept, *links))
 
 
-def _neighbour(show: Show, feed: Feed, rel: str, number: int) -> FeedLink:
-    return FeedLink(
-        rel,
-        show.feed_link(archive_path(feed.rss_path, number)),
-        show.feed_link(archive_path(feed.atom_path, number)),
-    )
-
-
-def _link(rel: str, page: Feed) -> FeedLink:
-    return FeedLink(rel, page.rss_url, page.atom_url)
+def _link(rel: str, target: Feed) -> FeedLink:
+    """A link to the same format of `target`: RSS pages link RSS pages, Atom pages Atom pages."""
+    return FeedLink(rel, target.rss_url, target.atom_url)

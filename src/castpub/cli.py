@@ -14,6 +14,7 @@ import click
 
 from castpub import __version__
 from castpub.errors import CastpubError, ExitCode, InvalidInput
+from castpub.lock import DEFAULT_WAIT_SECONDS
 
 
 @dataclass
@@ -77,7 +78,7 @@ wait_option: OptionDecorator = click.option(
     "--wait",
     "wait_seconds",
     type=click.FloatRange(min=0),
-    default=60.0,
+    default=DEFAULT_WAIT_SECONDS,
     show_default=True,
     metavar="SECONDS",
     help="How long to wait for another castpub run in this show directory before giving up (exit 4).",

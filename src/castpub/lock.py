@@ -64,7 +64,8 @@ def _acquire(fd: int, path: Path, wait_seconds: float) -> None:
 
 def _record_holder(fd: int) -> None:
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()} {' '.join(sys.argv[:3])}\n".encode(), 0)
+    command = " ".join(sys.argv)[:200]
+    os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
 
 
 def _busy_message(path: Path, wait_seconds: float) -> str:

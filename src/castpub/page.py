@@ -39,12 +39,11 @@ def _text(value: str) -> str:
     return escape(value, quote=True)
 
 
-def _link(url: str, label: str, css: str = "") -> str:
+def _link(url: str, label: str) -> str:
     """An <a>, or just the label when the URL is not one a browser should follow from here."""
     if not url.lower().startswith(SAFE_SCHEMES):
         return _text(label)
-    attr = f' class="{css}"' if css else ""
-    return f'<a{attr} href="{_text(url)}">{_text(label)}</a>'
+    return f'<a href="{_text(url)}">{_text(label)}</a>'
 
 
 def duration_text(seconds: int | None) -> str:

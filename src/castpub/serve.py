@@ -28,12 +28,10 @@ CONTENT_TYPES = {
 def content_type(path: str) -> str:
     """What a static host should send for a file under feeds/."""
     name = posixpath.basename(path)
+    if name == "atom.xml":
+        return "application/atom+xml; charset=utf-8"
     if name.endswith(".xml"):
-        return (
-            "application/atom+xml; charset=utf-8"
-            if name == "atom.xml"
-            else ("application/rss+xml; charset=utf-8")
-        )
+        return "application/rss+xml; charset=utf-8"
     extension = posixpath.splitext(name)[1].lower()
     return CONTENT_TYPES.get(extension, "application/octet-stream")
 

@@ -44,6 +44,12 @@ def _show_repo(make_project, tmp_path: Path) -> Path:
     return root
 
 
+def _install_castpub(root: Path) -> None:
+    """root/.venv/bin/castpub, where the recipes expect it, pointing at the tested castpub."""
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "castpub").symlink_to(VENV / "bin" / "castpub")
+
+
 def _workflow_commands() -> list[str]:
     steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["steps"]
     return [step["run"] for step in steps if "run" in step]
@@ -102,8 +108,7 @@ def test_crontab_line_runs_as_written(make_project, tmp_path: Path) -> None:
     schedule, command = line.split(" ", 5)[:5], line.split(" ", 5)[5]
     assert schedule == ["*/15", "*", "*", "*", "*"]
     root: Path = make_project()
-    (root / ".venv" / "bin").mkdir(parents=True)
-    (root / ".venv" / "bin" / "castpub").symlink_to(VENV / "bin" / "castpub")
+    _install_castpub(root)
     command = command.replace("/srv/show", str(root))
     env = {**os.environ, "HOME": str(tmp_path)}
     done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True)
@@ -123,8 +128,7 @@ def _units(tmp_path: Path, root: Path) -> Path:
 
 def test_systemd_service_runs_as_written(make_project, tmp_path: Path) -> None:
     root: Path = make_project()
-    (root / ".venv" / "bin").mkdir(parents=True)
-    (root / ".venv" / "bin" / "castpub").symlink_to(VENV / "bin" / "castpub")
+    _install_castpub(root)
     service = (_units(tmp_path, root) / "castpub.service").read_text()
     exec_start = next(line for line in service.splitlines() if line.startswith("ExecStart="))
     done = subprocess.run(
@@ -139,8 +143,7 @@ def test_systemd_service_runs_as_written(make_project, tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not here")
 def test_systemd_units_verify(make_project, tmp_path: Path) -> None:
     root: Path = make_project()
-    (root / ".venv" / "bin").mkdir(parents=True)
-    (root / ".venv" / "bin" / "castpub").symlink_to(VENV / "bin" / "castpub")
+    _install_castpub(root)
     units = _units(tmp_path, root)
     done = subprocess.run(
         ["systemd-analyze", "verify", "castpub.service", "castpub.timer"],

@@ -17,7 +17,7 @@ def _rebuild(obj: Context, now_text: str | None, wait_seconds: float) -> None:
 
     try:
         with project_lock(obj.root, wait_seconds):
-            result = build(obj.root, parse_now(now_text), allow_shrink=True)
+            result = build(obj.root, parse_now(now_text))
     except InvalidInput as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)

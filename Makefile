@@ -1,6 +1,7 @@
 # castpub: `make feeds` builds the show into feeds/, `make test` runs the whole suite.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# VENV=/path/to/venv (make's command line or environment) reuses a castpub installed there.
+VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: feeds refresh test lint format golden bench clean

@@ -85,5 +85,5 @@ def test_check_feeds_covers_playlist_feeds(make_project: Callable[..., Path]) ->
     root = make_project("seed")
     assert run_castpub(root, "build").exit_code == 0
     result = run_castpub(root, "check", "--feeds")
-    assert "playlists/ptg-atlanta-2017/podcast.xml:29: the item has no <enclosure>" in result.stdout
+    assert "playlists/ptg-atlanta-2017/podcast.xml:30: the item has no <enclosure>" in result.stdout
     assert "2 feed(s) checked against PSP-1: 2 finding(s)" in result.stdout

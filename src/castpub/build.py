@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_guid, episode_link
 from castpub.config import Show, load_show
 from castpub.episodes import Episode, find_episode_files, read_episode
@@ -15,12 +16,15 @@ from castpub.feeds import render_feed
 from castpub.guard import PublishedItem, check_guids, published_items
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
+from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Staging, remove_leftovers, same_bytes
+from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.store import Store, load_store
 from castpub.transcripts import chapters_json, transcript_page
+from castpub.websub import announce, hub_links
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
-OWNED_DIRS = ("transcripts", "chapters", "playlists")
+OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
 
 
 @dataclass
@@ -41,6 +45,7 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     unchanged: int = 0
+    websub_failures: list[str] = field(default_factory=list)
 
     @property
     def next_scheduled(self) -> Episode | None:
@@ -114,10 +119,14 @@ def outputs(
 ) -> Iterator[tuple[str, bytes]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory."""
     show = project.show
+    links = (*hub_links(show.websub_hub), page_link(show))
     for feed in feeds:
-        rss, atom = render_feed(show, feed)
-        yield feed.rss_path, rss
-        yield feed.atom_path, atom
+        for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
+            rss, atom = render_feed(show, page)
+            yield page.rss_path, rss
+            yield page.atom_path, atom
+    yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
+    yield OPML_PATH, feeds_opml(show, feeds)
     for episode in episodes:
         link = episode_link(show, episode)
         yield (
@@ -177,6 +186,9 @@ def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:
         result.written = staging.commit()
         result.unchanged = staging.unchanged
     result.removed = _remove_stale(feeds_dir, wanted)
+    result.websub_failures = announce(
+        project.show.websub_hub, result.feeds, result.written, feeds_dir
+    )
     return result
 
 

@@ -12,8 +12,16 @@ from typing import Any
 import click
 
 from castpub import __version__
-from castpub.cli_common import Context, now_option, parse_now, user_errors, utc_now_text
+from castpub.cli_common import (
+    Context,
+    now_option,
+    parse_now,
+    user_errors,
+    utc_now_text,
+    wait_option,
+)
 from castpub.cli_media import media
+from castpub.cli_publish import serve
 from castpub.cli_youtube import new, refresh
 from castpub.errors import ExitCode
 
@@ -56,18 +64,28 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Run castpub refresh first, then build from whatever the store has; exit 3 if stale.",
 )
+@wait_option
 @click.pass_obj
 def build(
-    obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool, refresh_first: bool
+    obj: Context,
+    now_text: str | None,
+    allow_shrink: bool,
+    check_only: bool,
+    refresh_first: bool,
+    wait_seconds: float,
 ) -> None:
-    """Build feeds/ from episodes/ and the store (never touches the network unless --refresh)."""
+    """Build feeds/ from episodes/ and the store.
+
+    The network only with --refresh, and to notify a WebSub hub of changed feeds.
+    """
     from castpub.build import build as run_build
     from castpub.build import check_outputs
     from castpub.cli_youtube import refresh_store
+    from castpub.lock import project_lock
 
     now = parse_now(now_text)
     stale = False
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         if refresh_first:
             stale = refresh_store(obj, force=False)
         if check_only:
@@ -89,6 +107,8 @@ def build(
         obj.detail(f"wrote {path}")
     for path in result.removed:
         obj.detail(f"removed {path}")
+    for failure in result.websub_failures:
+        click.echo(f"warning: {failure}", err=True)
     items = len(result.feeds[0].items)
     click.echo(
         f"built {len(result.feeds)} feed{'s' if len(result.feeds) != 1 else ''} with {items} "
@@ -142,13 +162,15 @@ def check(obj: Context, now_text: str | None, check_feeds: bool) -> None:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@wait_option
 @click.pass_obj
-def import_info(obj: Context, files: tuple[Path, ...]) -> None:
+def import_info(obj: Context, files: tuple[Path, ...], wait_seconds: float) -> None:
     """Add yt-dlp .info.json files (videos or playlists) to the store, data/youtube.json."""
     from castpub.config import load_show
+    from castpub.lock import project_lock
     from castpub.store import import_info_files, load_store, save_store
 
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         show = load_show(obj.root)
         store = load_store(show.store_path)
         added = import_info_files(store, files, utc_now_text())
@@ -165,6 +187,7 @@ def import_info(obj: Context, files: tuple[Path, ...]) -> None:
 cli.add_command(refresh)
 cli.add_command(new)
 cli.add_command(media)
+cli.add_command(serve)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from castpub.errors import CastpubError, InvalidInput
+from castpub.lock import DEFAULT_WAIT_SECONDS
 
 
 @dataclass
@@ -60,7 +62,10 @@ def parse_now(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-now_option = click.option(
+# Annotated, so modules that register commands (and import these from here) type-check.
+OptionDecorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+now_option: OptionDecorator = click.option(
     "--now",
     "now_text",
     metavar="ISO-DATE",
@@ -71,3 +76,14 @@ now_option = click.option(
 def utc_now_text() -> str:
     """A fetch time for the store: records say when they were learnt, feeds never do."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+wait_option: OptionDecorator = click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another castpub run in this show directory before giving up (exit 4).",
+)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
-from castpub.cli_common import Context, parse_now, user_errors, utc_now_text
+from castpub.cli_common import Context, parse_now, user_errors, utc_now_text, wait_option
 from castpub.config import Show
 from castpub.errors import StaleData
 from castpub.fetch import Reason
 from castpub.fetching import Downloaded, Progress
+from castpub.lock import project_lock
 from castpub.media import Fetchers, MediaReport
 
 
@@ -96,8 +97,9 @@ def real_fetchers(show: Show) -> Fetchers:
     metavar="ISO-DATE",
     help="Treat this moment as now: scheduled episodes due by then get their media too.",
 )
+@wait_option
 @click.pass_obj
-def media(obj: Context, limit: int | None, now_text: str | None) -> None:
+def media(obj: Context, limit: int | None, now_text: str | None, wait_seconds: float) -> None:
     """Download the audio of published episodes into the media directory, learn the length and
     type of front matter media, and record both in the store (the only media step that touches
     the network)."""
@@ -105,7 +107,7 @@ def media(obj: Context, limit: int | None, now_text: str | None) -> None:
     from castpub.media import run_media
 
     now = parse_now(now_text)
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         project = load_project(obj.root)
         reporter = BarReporter() if sys.stderr.isatty() else LineReporter()
         fetchers = real_fetchers(project.show)

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from castpub.cli_common import Context, user_errors
+from castpub.cli_common import Context, user_errors, wait_option
 from castpub.config import Show, load_show
 from castpub.errors import ExitCode, invalid
 from castpub.fetch import FetchFailed
+from castpub.lock import project_lock
 from castpub.newepisode import Writer, episodes_by_video
 from castpub.refresh import Fetcher, Outcome, Refresh, advice, is_fresh, prepare
 from castpub.store import load_store
@@ -80,14 +81,15 @@ def refresh_store(obj: Context, force: bool, dry_run: bool = False) -> bool:
 @click.command()
 @click.option("--all", "force", is_flag=True, help="Fetch every video and playlist, however fresh.")
 @click.option("--dry-run", is_flag=True, help="List what would be fetched; ask YouTube nothing.")
+@wait_option
 @click.pass_obj
-def refresh(obj: Context, force: bool, dry_run: bool) -> None:
+def refresh(obj: Context, force: bool, dry_run: bool, wait_seconds: float) -> None:
     """Fetch what the store lacks from YouTube: playlists, then videos, politely.
 
     Exits 0 when everything is fresh, 3 when network trouble left some records stale.
     """
 
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         stale = refresh_store(obj, force, dry_run)
     if stale:
         sys.exit(ExitCode.STALE)
@@ -111,6 +113,7 @@ def refresh(obj: Context, force: bool, dry_run: bool) -> None:
     help="The episode date, when the store does not know the video.",
 )
 @click.option("--tags", default="", help="Comma-separated tags for the front matter.")
+@wait_option
 @click.pass_obj
 def new(
     obj: Context,
@@ -119,6 +122,7 @@ def new(
     title: str | None,
     day: datetime | None,
     tags: str,
+    wait_seconds: float,
 ) -> None:
     """Write a draft episode file (published: false) for a YouTube video or a playlist's videos.
 
@@ -131,7 +135,7 @@ def new(
     if video is None and (title or day):
         raise click.UsageError("--title and --date name one video: give its URL or id")
 
-    with user_errors():
+    with user_errors(), project_lock(obj.root, wait_seconds):
         show = load_show(obj.root)
         writer = Writer(show, load_store(show.store_path), make_fetcher(show), datetime.now(UTC))
         if video is not None:

@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 1
     USAGE = 2
     STALE = 3
+    BUSY = 4  # another run holds the show's lock; nothing was done
 
 
 @dataclass(frozen=True)

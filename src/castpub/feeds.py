@@ -12,6 +12,7 @@ from feedgen.feed import FeedGenerator
 
 from castpub.config import Show
 from castpub.errors import invalid
+from castpub.links import FeedLinksExtension
 from castpub.model import Feed, Item
 from castpub.podcast20 import Podcast20EntryExtension, Podcast20Extension
 
@@ -25,6 +26,9 @@ def _generator(show: Show, feed: Feed) -> FeedGenerator:
     fg.register_extension(
         "podcast20", Podcast20Extension, Podcast20EntryExtension, atom=False, rss=True
     )
+    fg.register_extension("links", FeedLinksExtension, atom=True, rss=True)
+    fg.links.links = feed.links
+    fg.links.archived = feed.archived
     fg.id(feed.rss_url)
     fg.title(feed.title)
     fg.description(feed.description)

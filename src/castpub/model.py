@@ -40,6 +40,19 @@ class Item:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    """An extra <atom:link> a feed carries: the WebSub hub, the show's page, RFC 5005 archives.
+
+    Archive pages exist in both formats, so the Atom feed may link another URL than the RSS one.
+    """
+
+    rel: str
+    href: str
+    atom_href: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
 class Feed:
     """One RSS + Atom pair: the show's main feed or one playlist's."""
 
@@ -54,3 +67,5 @@ class Feed:
     podcast_guid: str
     playlist_id: str | None = None
     page_url: str | None = None
+    links: tuple[FeedLink, ...] = ()
+    archived: bool = False  # an RFC 5005 archive page (fh:archive): its items no longer change

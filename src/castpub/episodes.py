@@ -25,6 +25,8 @@ MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 EARLIEST_YEAR = 1900
+# Year 9999 overflows datetime when moved to another time zone (for the URL, the feed dates).
+LATEST_YEAR = 9998
 
 
 @dataclass(frozen=True)
@@ -272,8 +274,12 @@ class _FrontMatter:
         except OverflowError:
             self.fail("date", f"date {raw!r} is out of range")
             return None
-        if parsed.value.year < EARLIEST_YEAR:
-            self.fail("date", f"date {raw!r} is before {EARLIEST_YEAR}", "check the year")
+        if not EARLIEST_YEAR <= parsed.value.year <= LATEST_YEAR:
+            self.fail(
+                "date",
+                f"date {raw} is out of range ({EARLIEST_YEAR} to {LATEST_YEAR})",
+                "check the year",
+            )
             return None
         if parsed.ambiguous_zone:
             self.warn(

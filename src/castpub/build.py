@@ -15,7 +15,7 @@ from castpub.feeds import render_feed
 from castpub.guard import PublishedItem, check_guids, published_items
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
-from castpub.output import Staging, remove_leftovers, same_bytes
+from castpub.output import Staging, inside, remove_leftovers, same_bytes
 from castpub.store import Store, load_store
 from castpub.transcripts import chapters_json, transcript_page
 
@@ -173,7 +173,7 @@ def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:
     with Staging() as staging:
         for relpath, data in outputs(project, result.feeds, notes, result.published):
             wanted.add(relpath)
-            staging.add(feeds_dir / relpath, data)
+            staging.add(inside(feeds_dir, relpath), data)
         result.written = staging.commit()
         result.unchanged = staging.unchanged
     result.removed = _remove_stale(feeds_dir, wanted)
@@ -189,7 +189,7 @@ def check_outputs(root: Path, now: datetime) -> tuple[BuildResult, list[str]]:
     wanted = set()
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if not same_bytes(feeds_dir / relpath, data):
+        if not same_bytes(inside(feeds_dir, relpath), data):
             differ.append(relpath)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from castpub.errors import invalid
 
 TEMP_SUFFIX = ".castpub-tmp"
+
+
+def inside(root: Path, relpath: str) -> Path:
+    """root/relpath; raises when relpath would lead out of root. Output names come from input
+    (playlist ids, file names), and the last line of defence belongs where paths are made."""
+    parts = PurePosixPath(relpath).parts
+    if not parts or PurePosixPath(relpath).is_absolute() or any(p in ("..", "") for p in parts):
+        raise invalid(
+            root / relpath, None, "refusing to write outside feeds/", "report this as a bug"
+        )
+    return root / relpath
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

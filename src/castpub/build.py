@@ -74,10 +74,12 @@ def _duplicates(show: Show, episodes: list[Episode]) -> list[Problem]:
             value = key(show, episode)
             other = first.setdefault(value, episode)
             if other is not episode:
+                # Point at the line that makes the clash: guid: for a GUID, else slug:.
+                key_line = "guid" if label == "GUID" and episode.guid else "slug"
                 problems.append(
                     Problem(
                         episode.path,
-                        None,
+                        episode.lines.get(key_line),
                         f"same {label} as {other.path.name}: {value}",
                         "give one of them its own 'slug:' or 'guid:' in the front matter",
                     )

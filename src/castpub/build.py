@@ -140,29 +140,45 @@ def prepare(
     paths = {e.id: e.path for e in project.episodes}
     previous = published_items(project.show.feeds_dir / "podcast.xml")
     problems = check_guids(previous, feeds[0], paths)
-    problems.extend(_shrink(project.show, previous, feeds[0], allow_shrink))
+    if not allow_shrink:
+        problems.extend(_shrink(project.show, "podcast.xml", previous, feeds[0]))
+        problems.extend(_playlist_shrink(project.show, feeds))
     if problems:
         raise InvalidInput(problems)
     return BuildResult(feeds, published, drafts, scheduled, project.warnings), notes
 
 
-def _shrink(show: Show, previous: list[PublishedItem], feed: Feed, allow: bool) -> list[Problem]:
+def _shrink(
+    show: Show, relpath: str, previous: list[PublishedItem], feed: Feed | None
+) -> list[Problem]:
     """Refuse to publish a feed that lost more than max_shrink of its items (a deleted folder, a
-    bad merge) unless the author says so."""
-    if allow or not previous:
+    bad merge) unless the author says so. No feed at all (None) loses every item."""
+    if not previous:
         return []
-    kept = {i.guid for i in feed.items}
+    kept = {i.guid for i in feed.items} if feed is not None else set()
     lost = sum(1 for old in previous if old.guid not in kept)
     if lost and lost / len(previous) > show.max_shrink:
         return [
             Problem(
-                show.feeds_dir / "podcast.xml",
+                show.feeds_dir / relpath,
                 None,
                 f"the build would drop {lost} of the {len(previous)} published items",
                 "if that is intended, run castpub build --allow-shrink",
             )
         ]
     return []
+
+
+def _playlist_shrink(show: Show, feeds: list[Feed]) -> list[Problem]:
+    """The same guard for every playlist feed already published: people subscribe to those too,
+    and one whose playlist vanished from the store would otherwise be deleted."""
+    by_path = {f.rss_path: f for f in feeds}
+    problems: list[Problem] = []
+    directory = show.feeds_dir / "playlists"
+    for published in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
+        relpath = str(published.relative_to(show.feeds_dir))
+        problems += _shrink(show, relpath, published_items(published), by_path.get(relpath))
+    return problems
 
 
 def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:

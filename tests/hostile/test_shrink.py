@@ -3,6 +3,7 @@ publishes (a deleted episodes/ folder, a bad merge) refuses unless run with --al
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -81,3 +82,32 @@ def test_growing_is_never_refused(make_project: Callable[..., Path]) -> None:
         write_episode(root, f"2021-01-{n:02d}-new-{n}.md", f"title: New {n}")
     assert build(root).exit_code == 0
     assert len(_guids(root)) == 20
+
+
+def test_a_playlist_feed_that_would_vanish_is_refused(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Membership known only from the store: losing the store must not delete the playlist feed."""
+    root = make_project(name=SHOW)
+    seed = next((root / "episodes").iterdir())
+    seed.write_text(seed.read_text().replace("?list=PLOuHvpVx7kYksG0NFaCaQsSkrUlj3Oq4S", ""))
+    store = {
+        "version": 1,
+        "videos": {},
+        "media": {},
+        "playlists": {
+            "PLOuHvpVx7kYksG0NFaCaQsSkrUlj3Oq4S": {
+                "id": "PLOuHvpVx7kYksG0NFaCaQsSkrUlj3Oq4S",
+                "entries": [{"id": "ban0Z7Cojfg"}],
+            }
+        },
+    }
+    (root / "data").mkdir()
+    (root / "data" / "youtube.json").write_text(json.dumps(store))
+    assert build(root).exit_code == 0
+    playlist = root / "feeds" / "playlists" / "ptg-atlanta-2017" / "podcast.xml"
+    assert playlist.is_file()
+    (root / "data" / "youtube.json").unlink()
+    assert_refused(tmp_path, root, f"error: {playlist}: the build would drop 1 of the 1")
+    assert build(root, "--allow-shrink").exit_code == 0
+    assert not playlist.exists()

@@ -17,13 +17,23 @@ TEMP_SUFFIX = ".castpub-tmp"
 
 def inside(root: Path, relpath: str) -> Path:
     """root/relpath; raises when relpath would lead out of root. Output names come from input
-    (playlist ids, file names), and the last line of defence belongs where paths are made."""
+    (playlist ids, file names), and the last line of defence belongs where paths are made. A
+    symlinked folder inside root (feeds/transcripts -> ~) counts as leading out."""
     parts = PurePosixPath(relpath).parts
-    if not parts or PurePosixPath(relpath).is_absolute() or any(p in ("..", "") for p in parts):
+    path = root / relpath
+    if (
+        not parts
+        or PurePosixPath(relpath).is_absolute()
+        or any(p in ("..", "") for p in parts)
+        or not path.parent.resolve().is_relative_to(root.resolve())
+    ):
         raise invalid(
-            root / relpath, None, "refusing to write outside feeds/", "report this as a bug"
+            path,
+            None,
+            "refusing to write outside feeds/",
+            "remove symlinks inside feeds/ (feeds/ itself may be one)",
         )
-    return root / relpath
+    return path
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

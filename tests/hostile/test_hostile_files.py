@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hostile_support import SHOW, assert_built, assert_refused, build, snapshot
 from lxml import etree
 
 from castpub.episodes import MAX_BYTES
+from conftest import run_castpub
 
 NAME = "2020-01-01-hostile.md"
 
@@ -220,3 +222,27 @@ def test_every_problem_is_listed_in_one_run(show: tuple[Path, Path]) -> None:
     result = assert_refused(tree, root)
     assert result.stderr.count("error: ") == 12, result.stderr
     assert "12 problems found; nothing was written" in result.stderr
+
+
+def test_symlinked_folder_in_feeds_is_not_written_through(show: tuple[Path, Path]) -> None:
+    """A committed symlink feeds/transcripts -> elsewhere must not carry writes out of feeds/."""
+    tree, root = show
+    elsewhere = tree / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep me")
+    shutil.rmtree(root / "feeds" / "transcripts")
+    (root / "feeds" / "transcripts").symlink_to(elsewhere)
+    put(root, front("title: new"))
+    assert_refused(tree, root, "refusing to write outside feeds/")
+
+
+def test_check_lists_every_problem_without_a_traceback(show: tuple[Path, Path]) -> None:
+    tree, root = show
+    for n, (_, data, _, _) in enumerate(REFUSED):
+        put(root, data, f"2020-02-{n % 28 + 1:02d}-bad-{n}.md")
+    before = snapshot(tree)
+    result = run_castpub(root, "check")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.count("error: ") >= len(REFUSED)
+    assert snapshot(tree) == before

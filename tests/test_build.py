@@ -81,7 +81,7 @@ def test_duplicate_guid_names_both_files(make_project) -> None:
     write_episode(root, "2018-01-02-b.md", "title: B\nguid: same-guid")
     result = run_castpub(root, "build", "--now", NOW)
     assert result.exit_code == 1
-    assert "2018-01-02-b.md: same GUID as 2018-01-01-a.md: same-guid" in result.stderr
+    assert "2018-01-02-b.md:3: same GUID as 2018-01-01-a.md: same-guid" in result.stderr
 
 
 def test_same_url_from_repeated_slug_is_an_error(make_project) -> None:

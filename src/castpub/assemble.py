@@ -14,6 +14,7 @@ from castpub.episodes import Episode
 from castpub.model import Enclosure, Feed, Item
 from castpub.notes import Notes
 from castpub.store import Store, VideoInfo
+from castpub.videos import PLAYLIST_ID
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -190,6 +191,9 @@ def playlists_of(
 
     video_ids = {e.video.video_id for e in episodes if e.video}
     for record_id in sorted(store.playlists):
+        # An id names a feed folder: one that is not a YouTube playlist id ("../..") is ignored.
+        if not PLAYLIST_ID.match(record_id):
+            continue
         info = store.playlist(record_id)
         for entry in info.entries if info else ():
             if entry.id in video_ids:

@@ -17,7 +17,7 @@ from castpub.guard import PublishedItem, check_guids, published_items
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Staging, remove_leftovers, same_bytes
+from castpub.output import Staging, inside, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.store import Store, load_store
 from castpub.transcripts import chapters_json, transcript_page
@@ -79,10 +79,12 @@ def _duplicates(show: Show, episodes: list[Episode]) -> list[Problem]:
             value = key(show, episode)
             other = first.setdefault(value, episode)
             if other is not episode:
+                # Point at the line that makes the clash: guid: for a GUID, else slug:.
+                key_line = "guid" if label == "GUID" and episode.guid else "slug"
                 problems.append(
                     Problem(
                         episode.path,
-                        None,
+                        episode.lines.get(key_line),
                         f"same {label} as {other.path.name}: {value}",
                         "give one of them its own 'slug:' or 'guid:' in the front matter",
                     )
@@ -147,29 +149,45 @@ def prepare(
     paths = {e.id: e.path for e in project.episodes}
     previous = published_items(project.show.feeds_dir / "podcast.xml")
     problems = check_guids(previous, feeds[0], paths)
-    problems.extend(_shrink(project.show, previous, feeds[0], allow_shrink))
+    if not allow_shrink:
+        problems.extend(_shrink(project.show, "podcast.xml", previous, feeds[0]))
+        problems.extend(_playlist_shrink(project.show, feeds))
     if problems:
         raise InvalidInput(problems)
     return BuildResult(feeds, published, drafts, scheduled, project.warnings), notes
 
 
-def _shrink(show: Show, previous: list[PublishedItem], feed: Feed, allow: bool) -> list[Problem]:
+def _shrink(
+    show: Show, relpath: str, previous: list[PublishedItem], feed: Feed | None
+) -> list[Problem]:
     """Refuse to publish a feed that lost more than max_shrink of its items (a deleted folder, a
-    bad merge) unless the author says so."""
-    if allow or not previous:
+    bad merge) unless the author says so. No feed at all (None) loses every item."""
+    if not previous:
         return []
-    kept = {i.guid for i in feed.items}
+    kept = {i.guid for i in feed.items} if feed is not None else set()
     lost = sum(1 for old in previous if old.guid not in kept)
     if lost and lost / len(previous) > show.max_shrink:
         return [
             Problem(
-                show.feeds_dir / "podcast.xml",
+                show.feeds_dir / relpath,
                 None,
                 f"the build would drop {lost} of the {len(previous)} published items",
                 "if that is intended, run castpub build --allow-shrink",
             )
         ]
     return []
+
+
+def _playlist_shrink(show: Show, feeds: list[Feed]) -> list[Problem]:
+    """The same guard for every playlist feed already published: people subscribe to those too,
+    and one whose playlist vanished from the store would otherwise be deleted."""
+    by_path = {f.rss_path: f for f in feeds}
+    problems: list[Problem] = []
+    directory = show.feeds_dir / "playlists"
+    for published in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
+        relpath = str(published.relative_to(show.feeds_dir))
+        problems += _shrink(show, relpath, published_items(published), by_path.get(relpath))
+    return problems
 
 
 def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:
@@ -182,7 +200,7 @@ def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:
     with Staging() as staging:
         for relpath, data in outputs(project, result.feeds, notes, result.published):
             wanted.add(relpath)
-            staging.add(feeds_dir / relpath, data)
+            staging.add(inside(feeds_dir, relpath), data)
         result.written = staging.commit()
         result.unchanged = staging.unchanged
     result.removed = _remove_stale(feeds_dir, wanted)
@@ -201,7 +219,7 @@ def check_outputs(root: Path, now: datetime) -> tuple[BuildResult, list[str]]:
     wanted = set()
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if not same_bytes(feeds_dir / relpath, data):
+        if not same_bytes(inside(feeds_dir, relpath), data):
             differ.append(relpath)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)

@@ -25,6 +25,8 @@ MAX_BYTES = 2 * 1024 * 1024
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 EARLIEST_YEAR = 1900
+# Year 9999 overflows datetime when moved to another time zone (for the URL, the feed dates).
+LATEST_YEAR = 9998
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Episode:
     explicit: bool | None = None
     image: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
 
 
 @dataclass(frozen=True)
@@ -183,13 +186,17 @@ class _FrontMatter:
         if value is None:
             return None
         if isinstance(value, (dict, list)):
-            self.fail(key, f"'{key}' must be a single value, not a {type(value).__name__}")
+            self.fail(
+                key,
+                f"'{key}' must be a single value, not a {type(value).__name__}",
+                f"write it as {key}: VALUE on one line",
+            )
             return None
         return clean_text(str(value)).strip() or None
 
     def episode(self, body: str, body_line: int) -> ReadResult:
         title = self.text("title")
-        if not title:
+        if not title and not self.problems:
             self.problems.append(
                 Problem(
                     self.path, self.m.line, "no title", "add a 'title:' line to the front matter"
@@ -241,6 +248,7 @@ class _FrontMatter:
             explicit=self._bool("explicit", None),
             image=self._url("image"),
             extra={k: v for k, v in self.m.values.items() if k not in known},
+            lines=dict(self.m.lines),
         )
         return ReadResult(episode if not self.problems else None, self.problems, self.warnings)
 
@@ -270,10 +278,14 @@ class _FrontMatter:
             )
             return None
         except OverflowError:
-            self.fail("date", f"date {raw!r} is out of range")
+            self.fail("date", f"date {raw!r} is out of range", "check the year")
             return None
-        if parsed.value.year < EARLIEST_YEAR:
-            self.fail("date", f"date {raw!r} is before {EARLIEST_YEAR}", "check the year")
+        if not EARLIEST_YEAR <= parsed.value.year <= LATEST_YEAR:
+            self.fail(
+                "date",
+                f"date {raw} is out of range ({EARLIEST_YEAR} to {LATEST_YEAR})",
+                "check the year",
+            )
             return None
         if parsed.ambiguous_zone:
             self.warn(
@@ -321,7 +333,9 @@ class _FrontMatter:
         value = self.m.values.get(key, default)
         if value is None or isinstance(value, bool):
             return value
-        self.fail(key, f"'{key}' must be true or false, not {value!r}")
+        self.fail(
+            key, f"'{key}' must be true or false, not {value!r}", f"write {key}: true or false"
+        )
         return default
 
     def _number(self, key: str) -> int | None:
@@ -329,21 +343,27 @@ class _FrontMatter:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(key, f"'{key}' must be a whole number from 1, not {value!r}")
+            self.fail(
+                key, f"'{key}' must be a whole number from 1, not {value!r}", f"write {key}: 1"
+            )
             return None
         return value
 
     def _url(self, key: str) -> str | None:
         value = self.text(key)
         if value and not re.match(r"^https?://\S+$", value):
-            self.fail(key, f"'{key}' must be an http(s) URL, not {value!r}")
+            self.fail(key, f"'{key}' must be an http(s) URL, not {value!r}", "write https://...")
             return None
         return value
 
     def _episode_type(self) -> str:
         value = self.text("episode_type") or "full"
         if value not in EPISODE_TYPES:
-            self.fail("episode_type", f"'episode_type' must be one of {', '.join(EPISODE_TYPES)}")
+            self.fail(
+                "episode_type",
+                f"'episode_type' {value!r} is not known",
+                f"use one of {', '.join(EPISODE_TYPES)}",
+            )
             return "full"
         return value
 
@@ -364,7 +384,11 @@ class _FrontMatter:
         if length is not None and (
             isinstance(length, bool) or not isinstance(length, int) or length < 0
         ):
-            self.fail("media", f"media length {length!r} must be a number of bytes")
+            self.fail(
+                "media",
+                f"media length {length!r} must be a number of bytes",
+                "write length: 12345678 or leave it out",
+            )
             return None
         if kind is not None and not re.match(r"^[\w.+-]+/[\w.+-]+$", str(kind)):
             self.fail("media", f"media type {kind!r} is not a MIME type", "e.g. audio/mpeg")

@@ -6,6 +6,7 @@ dates from the content, real enclosure lengths, itunes:explicit as true/false.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -77,7 +78,9 @@ def _entry(fg: FeedGenerator, item: Item) -> None:
     fe.published(item.date)
     fe.updated(item.date)
     if item.summary:
-        fe.summary(item.summary)
+        # The summary is plain text, but readers render RSS <description> as HTML: escaped and
+        # declared html, "<script>" written in a transcript stays text in both formats.
+        fe.summary(html.escape(item.summary, quote=False), type="html")
     fe.content(item.notes, type="html")
     if item.author:
         fe.author({"name": item.author})

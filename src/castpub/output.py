@@ -8,9 +8,32 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from castpub.errors import invalid
 
 TEMP_SUFFIX = ".castpub-tmp"
+
+
+def inside(root: Path, relpath: str) -> Path:
+    """root/relpath; raises when relpath would lead out of root. Output names come from input
+    (playlist ids, file names), and the last line of defence belongs where paths are made. A
+    symlinked folder inside root (feeds/transcripts -> ~) counts as leading out."""
+    parts = PurePosixPath(relpath).parts
+    path = root / relpath
+    if (
+        not parts
+        or PurePosixPath(relpath).is_absolute()
+        or any(p in ("..", "") for p in parts)
+        or not path.parent.resolve().is_relative_to(root.resolve())
+    ):
+        raise invalid(
+            path,
+            None,
+            "refusing to write outside feeds/",
+            "remove symlinks inside feeds/ (feeds/ itself may be one)",
+        )
+    return path
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

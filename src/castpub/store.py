@@ -14,6 +14,7 @@ from typing import Any
 
 from castpub.errors import invalid
 from castpub.output import write_atomic
+from castpub.text import clean_text
 
 STORE_VERSION = 1
 VIDEO_FIELDS = (
@@ -143,19 +144,24 @@ def _int(value: Any) -> int | None:
     return round(value)
 
 
+def _text(value: Any) -> str | None:
+    """A store string as the feeds can carry it: the store is input too (edited, imported)."""
+    return clean_text(str(value)) if value is not None else None
+
+
 def video_info(record: Mapping[str, Any]) -> VideoInfo:
     chapters = tuple(
         Chapter(
             float(c["start_time"]),
-            str(c.get("title") or ""),
+            clean_text(str(c.get("title") or "")),
             float(c["end_time"]) if isinstance(c.get("end_time"), int | float) else None,
         )
         for c in record.get("chapters") or []
         if isinstance(c, Mapping) and isinstance(c.get("start_time"), int | float)
     )
     return VideoInfo(
-        id=str(record["id"]),
-        title=record.get("title"),
+        id=str(record.get("id")),
+        title=_text(record.get("title")),
         duration=_int(record.get("duration")),
         upload_date=record.get("upload_date"),
         timestamp=_int(record.get("timestamp")),
@@ -169,11 +175,13 @@ def video_info(record: Mapping[str, Any]) -> VideoInfo:
 
 def playlist_info(record: Mapping[str, Any]) -> PlaylistInfo:
     entries = tuple(
-        PlaylistEntry(str(e["id"]), e.get("title"), _int(e.get("duration")))
+        PlaylistEntry(str(e["id"]), _text(e.get("title")), _int(e.get("duration")))
         for e in record.get("entries") or []
         if isinstance(e, Mapping) and e.get("id")
     )
-    return PlaylistInfo(str(record["id"]), record.get("title"), entries, record.get("fetched_at"))
+    return PlaylistInfo(
+        str(record.get("id")), _text(record.get("title")), entries, record.get("fetched_at")
+    )
 
 
 def load_store(path: Path) -> Store:

@@ -8,10 +8,30 @@ from typing import Any
 
 import yaml
 
-from castpub.errors import Problem, invalid
+from castpub.errors import InvalidInput, Problem, invalid
+from castpub.text import clean_text
 
 # libyaml's C loader is several times faster; the pure-Python one gives the same results.
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ImpossibleDate(yaml.MarkedYAMLError):
+    """A value YAML reads as a timestamp but no calendar has (2020-02-30, month 13)."""
+
+
+class Loader(_Base):  # type: ignore[valid-type,misc]
+    """The safe loader, with impossible dates reported at their line instead of a ValueError."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise _ImpossibleDate(
+                None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark
+            ) from None
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
 
 MAX_NODES = 100_000
 
@@ -33,6 +53,14 @@ def load_mapping(text: str, path: Path, first_line: int = 1, what: str = "YAML")
     loader = Loader(text)
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        # libyaml refuses raw control characters; say which one and where, not "position 8".
+        raise invalid(
+            path,
+            first_line + text.count("\n", 0, max(exc.position, 0)),
+            f"{what} holds the control character U+{exc.character:04X}, which YAML does not allow",
+            "delete it (it is invisible in most editors; try a hex view)",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         # Where an unclosed quote or bracket began helps more than where the parser gave up.
         start, noticed = exc.context_mark, exc.problem_mark
@@ -59,8 +87,17 @@ def load_mapping(text: str, path: Path, first_line: int = 1, what: str = "YAML")
             "write it as 'key: value' lines",
         )
     _refuse_aliases(node, path, first_line, what)
+    lines = _key_lines(node, path, first_line, what)
     try:
         data = loader.construct_document(node)
+    except _ImpossibleDate as exc:
+        mark = exc.problem_mark
+        raise invalid(
+            path,
+            first_line + mark.line if mark else first_line,
+            f"{what} has a date that does not exist: {exc.problem}",
+            "check the month and day",
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = first_line + mark.line if mark else first_line
@@ -72,14 +109,41 @@ def load_mapping(text: str, path: Path, first_line: int = 1, what: str = "YAML")
         ) from None
     finally:
         loader.dispose()
-    lines: dict[str, int] = {}
-    values: dict[str, Any] = {}
-    for key_node, _ in node.value:
-        key = str(key_node.value)
-        lines.setdefault(key, first_line + key_node.start_mark.line)
-    for key, value in data.items():
-        values[str(key)] = value
+    values = {str(key): _clean(value) for key, value in data.items()}
     return Mapping(values, lines, first_line + node.start_mark.line)
+
+
+def _key_lines(node: yaml.MappingNode, path: Path, first_line: int, what: str) -> dict[str, int]:
+    """Line of each top-level key. A key written twice is an error: YAML would silently keep the
+    last value while castpub's messages point at the first line."""
+    lines: dict[str, int] = {}
+    problems = []
+    for key_node, _ in node.value:
+        key, line = str(key_node.value), first_line + key_node.start_mark.line
+        if key in lines:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{what} sets '{key}' twice (first on line {lines[key]})",
+                    "keep one of them",
+                )
+            )
+        lines.setdefault(key, line)
+    if problems:
+        raise InvalidInput(problems)
+    return lines
+
+
+def _clean(value: Any) -> Any:
+    """Strip what XML cannot carry from every string: escapes such as "\\x01" construct them."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 def _kind(node: yaml.Node) -> str:

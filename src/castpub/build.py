@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 from castpub.assemble import assemble, episode_guid, episode_link
+from castpub.cache import FragmentPool, RenderCache, feed_salt, render_key
 from castpub.config import Show, load_show
 from castpub.episodes import Episode, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
-from castpub.feeds import render_feed
+from castpub.feeds import item_key, serialize_feed
 from castpub.guard import PublishedItem, check_guids, published_items
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.output import Staging, remove_leftovers, same_bytes
-from castpub.store import Store, load_store
+from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
 OWNED_DIRS = ("transcripts", "chapters", "playlists")
+# Below this many episodes to render, starting worker processes costs more than it saves.
+PARALLEL_MIN = 200
+RenderArgs = tuple[str, VideoInfo | None, tuple[Chapter, ...], str | None]
+
+
+class Stopwatch:
+    """Seconds spent per build stage (read, render, assemble, serialize, write), for -v and bench."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - start)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
 
 @dataclass
@@ -41,6 +68,7 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     unchanged: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     @property
     def next_scheduled(self) -> Episode | None:
@@ -98,26 +126,79 @@ def split_by_status(episodes: list[Episode], now: datetime) -> tuple[list[Episod
     return published, drafts, scheduled
 
 
-def render_all(project: Project, episodes: list[Episode]) -> dict[str, Notes]:
-    store = project.store
-    notes = {}
+def render_all(
+    project: Project,
+    episodes: list[Episode],
+    cache: RenderCache | None = None,
+    workers: int = 1,
+) -> dict[str, Notes]:
+    """Notes of every episode: from the cache when its inputs are unchanged, else rendered (in
+    `workers` processes when there are enough to pay for starting them)."""
+    cache = cache or RenderCache(None)
+    notes: dict[str, Notes] = {}
+    missing: list[tuple[str, str, RenderArgs]] = []
     for episode in episodes:
-        video = store.video(episode.video.video_id) if episode.video else None
-        notes[episode.id] = render_notes(
-            episode.body, video, video.chapters if video else (), episode.description
-        )
+        video = project.store.video(episode.video.video_id) if episode.video else None
+        args = (episode.body, video, video.chapters if video else (), episode.description)
+        key = render_key(episode.body, episode.description, video) if cache.directory else ""
+        hit = cache.get(key) if key else None
+        if hit is None:
+            missing.append((episode.id, key, args))
+        else:
+            notes[episode.id] = hit
+    rendered = _render_many([args for _, _, args in missing], workers)
+    for (episode_id, key, _), result in zip(missing, rendered, strict=True):
+        notes[episode_id] = result
+        if key:
+            cache.put(key, result)
     return notes
 
 
+def _render_one(args: RenderArgs) -> Notes:
+    return render_notes(*args)
+
+
+def _render_many(jobs: list[RenderArgs], workers: int) -> list[Notes]:
+    if workers < 2 or len(jobs) < PARALLEL_MIN:
+        return [_render_one(args) for args in jobs]
+    # fork: workers start in milliseconds and inherit the imported renderer; castpub holds no
+    # threads or locks that a forked child could inherit mid-use.
+    chunk = max(1, len(jobs) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_render_one, jobs, chunksize=chunk))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def outputs(
-    project: Project, feeds: list[Feed], notes: dict[str, Notes], episodes: list[Episode]
+    project: Project,
+    feeds: list[Feed],
+    notes: dict[str, Notes],
+    episodes: list[Episode],
+    fragments: FragmentPool | None = None,
 ) -> Iterator[tuple[str, bytes]]:
-    """Every file the build writes, relative to feeds/, produced one at a time to bound memory."""
+    """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
+
+    With `fragments`, items that an earlier build already serialized are copied from the feed
+    files it wrote, and where each item lies in the new files is recorded for the next build."""
     show = project.show
+    pool = fragments or FragmentPool(show.feeds_dir, None)
+    salt = feed_salt()
+    keys: dict[int, str] = {}  # by id(item): an item in several feeds is hashed once
     for feed in feeds:
-        rss, atom = render_feed(show, feed)
-        yield feed.rss_path, rss
-        yield feed.atom_path, atom
+        feed_keys = [
+            keys.get(id(i)) or keys.setdefault(id(i), item_key(salt, i)) for i in feed.items
+        ]
+        rss, atom = serialize_feed(show, feed, feed_keys, pool.reuse)
+        pool.record(feed.rss_path, rss.items)
+        pool.record(feed.atom_path, atom.items)
+        yield feed.rss_path, rss.data
+        yield feed.atom_path, atom.data
     for episode in episodes:
         link = episode_link(show, episode)
         yield (
@@ -130,18 +211,28 @@ def outputs(
 
 
 def prepare(
-    project: Project, now: datetime, allow_shrink: bool = False
+    project: Project,
+    now: datetime,
+    allow_shrink: bool = False,
+    cache: RenderCache | None = None,
+    stopwatch: Stopwatch | None = None,
 ) -> tuple[BuildResult, dict[str, Notes]]:
+    watch = stopwatch or Stopwatch()
     published, drafts, scheduled = split_by_status(project.episodes, now)
-    notes = render_all(project, published)
-    feeds = assemble(project.show, published, notes, project.store)
-    paths = {e.id: e.path for e in project.episodes}
-    previous = published_items(project.show.feeds_dir / "podcast.xml")
-    problems = check_guids(previous, feeds[0], paths)
-    problems.extend(_shrink(project.show, previous, feeds[0], allow_shrink))
+    with watch.stage("render"):
+        notes = render_all(project, published, cache, available_cores())
+    with watch.stage("assemble"):
+        feeds = assemble(project.show, published, notes, project.store)
+    with watch.stage("guard"):
+        paths = {e.id: e.path for e in project.episodes}
+        previous = published_items(project.show.feeds_dir / "podcast.xml")
+        problems = check_guids(previous, feeds[0], paths)
+        problems.extend(_shrink(project.show, previous, feeds[0], allow_shrink))
     if problems:
         raise InvalidInput(problems)
-    return BuildResult(feeds, published, drafts, scheduled, project.warnings), notes
+    result = BuildResult(feeds, published, drafts, scheduled, project.warnings)
+    result.timings = watch.seconds
+    return result, notes
 
 
 def _shrink(show: Show, previous: list[PublishedItem], feed: Feed, allow: bool) -> list[Problem]:
@@ -163,27 +254,48 @@ def _shrink(show: Show, previous: list[PublishedItem], feed: Feed, allow: bool) 
     return []
 
 
-def build(root: Path, now: datetime, allow_shrink: bool = False) -> BuildResult:
+def build(
+    root: Path, now: datetime, allow_shrink: bool = False, use_cache: bool = True
+) -> BuildResult:
     """Build feeds/; nothing is written unless everything is valid."""
-    project = load_project(root)
-    result, notes = prepare(project, now, allow_shrink)
+    watch = Stopwatch()
+    with watch.stage("read"):
+        project = load_project(root)
+    cache = RenderCache.for_show(project.show.root, use_cache)
+    result, notes = prepare(project, now, allow_shrink, cache, watch)
     feeds_dir = project.show.feeds_dir
+    fragments = FragmentPool.for_show(project.show.root, feeds_dir)
+    if not use_cache:
+        fragments.forget()
+        fragments = FragmentPool(feeds_dir, None)
     remove_leftovers(feeds_dir)
     wanted = set()
     with Staging() as staging:
-        for relpath, data in outputs(project, result.feeds, notes, result.published):
+        files = outputs(project, result.feeds, notes, result.published, fragments)
+        while True:
+            with watch.stage("serialize"):
+                relpath, data = next(files, ("", b""))
+            if not relpath:
+                break
             wanted.add(relpath)
-            staging.add(feeds_dir / relpath, data)
-        result.written = staging.commit()
+            with watch.stage("write"):
+                staging.add(feeds_dir / relpath, data)
+        with watch.stage("write"):
+            result.written = staging.commit()
         result.unchanged = staging.unchanged
-    result.removed = _remove_stale(feeds_dir, wanted)
+    with watch.stage("write"):
+        result.removed = _remove_stale(feeds_dir, wanted)
+        fragments.save()
     return result
 
 
-def check_outputs(root: Path, now: datetime) -> tuple[BuildResult, list[str]]:
+def check_outputs(
+    root: Path, now: datetime, use_cache: bool = True
+) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
     project = load_project(root)
-    result, notes = prepare(project, now, allow_shrink=True)
+    cache = RenderCache.for_show(project.show.root, use_cache)
+    result, notes = prepare(project, now, allow_shrink=True, cache=cache)
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()

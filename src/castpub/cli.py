@@ -102,8 +102,15 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Write nothing; exit 1 and list the files when feeds/ is not up to date.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every episode again instead of reusing .castpub-cache/ (same output, slower).",
+)
 @click.pass_obj
-def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool) -> None:
+def build(
+    obj: Context, now_text: str | None, allow_shrink: bool, check_only: bool, no_cache: bool
+) -> None:
     """Build feeds/ from episodes/ and the store (never touches the network)."""
     from castpub.build import build as run_build
     from castpub.build import check_outputs
@@ -111,7 +118,7 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
     now = parse_now(now_text)
     with user_errors():
         if check_only:
-            result, differ = check_outputs(obj.root, now)
+            result, differ = check_outputs(obj.root, now, use_cache=not no_cache)
             for relpath in differ:
                 click.echo(f"out of date: feeds/{relpath}")
             if differ:
@@ -122,13 +129,14 @@ def build(obj: Context, now_text: str | None, allow_shrink: bool, check_only: bo
                 sys.exit(ExitCode.INVALID_INPUT)
             click.echo("feeds/ is up to date")
             return
-        result = run_build(obj.root, now, allow_shrink)
+        result = run_build(obj.root, now, allow_shrink, use_cache=not no_cache)
     for warning in result.warnings:
         obj.detail(f"warning: {warning}")
     for path in result.written:
         obj.detail(f"wrote {path}")
     for path in result.removed:
         obj.detail(f"removed {path}")
+    obj.detail("time: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.timings.items()))
     items = len(result.feeds[0].items)
     click.echo(
         f"built {len(result.feeds)} feed{'s' if len(result.feeds) != 1 else ''} with {items} "

@@ -6,6 +6,9 @@ dates from the content, real enclosure lengths, itunes:explicit as true/false.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -18,7 +21,7 @@ from castpub.podcast20 import Podcast20EntryExtension, Podcast20Extension
 GENERATOR = "castpub"
 
 
-def _generator(show: Show, feed: Feed) -> FeedGenerator:
+def _generator(show: Show, feed: Feed, entries: bool = True) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("podcast", atom=False, rss=True)
     fg.load_extension("dc", atom=False, rss=True)
@@ -57,13 +60,17 @@ def _generator(show: Show, feed: Feed) -> FeedGenerator:
     fg.podcast20.explicit = show.explicit
     fg.podcast20.locked = (True, show.owner_email)
     fg.podcast20.guid = feed.podcast_guid
-    for item in feed.items:
-        _entry(fg, item)
+    if entries:
+        for item in feed.items:
+            _entry(fg, item)
     return fg
 
 
 def _entry(fg: FeedGenerator, item: Item) -> None:
-    fe = fg.add_entry(order="append")
+    _fill(fg.add_entry(order="append"), item)
+
+
+def _fill(fe: Any, item: Item) -> None:
     fe.id(item.guid)
     fe.guid(item.guid, permalink=item.guid_is_link)
     fe.title(item.title)
@@ -111,3 +118,113 @@ def render_feed(show: Show, feed: Feed) -> tuple[bytes, bytes]:
     fg.id(feed.atom_url)
     atom = fg.atom_str(pretty=True)
     return bytes(rss), bytes(atom)
+
+
+# The channel's closing tags as feedgen's pretty printer writes them after the last item.
+RSS_TAIL = b"  </channel>\n</rss>\n"
+ATOM_TAIL = b"</feed>\n"
+
+
+@dataclass
+class Serialized:
+    """One feed file's bytes and where each item's fragment lies in them, by item key."""
+
+    data: bytes
+    items: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+# (format, item key) -> the fragment an earlier build wrote, or None
+Reuse = Callable[[str, str], bytes | None]
+
+
+def item_key(salt: str, item: Item) -> str:
+    """Names an item's serialized fragment: every field of the item and the code that writes it."""
+    data = f"{salt}\0{item!r}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def serialize_feed(
+    show: Show, feed: Feed, keys: list[str], reuse: Reuse
+) -> tuple[Serialized, Serialized]:
+    """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
+
+    Only the items an earlier build did not already write (by key) go through feedgen, in one
+    feed of their own; its output is cut into the channel head, one fragment per item and the
+    tail. Cutting is safe: pretty printing puts each <item> / <entry> on a line of its own at a
+    fixed indent, and the same characters inside content are escaped (&lt;item&gt;)."""
+    missing = [
+        (item, key)
+        for item, key in zip(feed.items, keys, strict=True)
+        if reuse("rss", key) is None or reuse("atom", key) is None
+    ]
+    rss, atom = render_feed(show, replace(feed, items=tuple(item for item, _ in missing)))
+    new_keys = [key for _, key in missing]
+    return (
+        _join(
+            rss,
+            RSS_ITEM,
+            RSS_TAIL,
+            keys,
+            dict(zip(new_keys, _cut(rss, RSS_ITEM, RSS_TAIL), strict=True)),
+            "rss",
+            reuse,
+        ),
+        _join(
+            atom,
+            ATOM_ENTRY,
+            ATOM_TAIL,
+            keys,
+            dict(zip(new_keys, _cut(atom, ATOM_ENTRY, ATOM_TAIL), strict=True)),
+            "atom",
+            reuse,
+        ),
+    )
+
+
+RSS_ITEM = b"\n    <item>\n"
+ATOM_ENTRY = b"\n  <entry>\n"
+
+
+def _starts(data: bytes, marker: bytes) -> list[int]:
+    """Where each item's first line begins."""
+    found = []
+    at = data.find(marker)
+    while at != -1:
+        found.append(at + 1)
+        at = data.find(marker, at + 1)
+    return found
+
+
+def _cut(data: bytes, marker: bytes, tail: bytes) -> list[bytes]:
+    if not data.endswith(tail):
+        raise ValueError("unexpected feed layout from feedgen")
+    starts = _starts(data, marker)
+    if not starts:
+        return []
+    ends = [*starts[1:], len(data) - len(tail)]
+    return [data[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def _join(
+    data: bytes,
+    marker: bytes,
+    tail: bytes,
+    keys: list[str],
+    new: dict[str, bytes],
+    kind: str,
+    reuse: Reuse,
+) -> Serialized:
+    starts = _starts(data, marker)
+    head = data[: starts[0]] if starts else data[: len(data) - len(tail)]
+    parts = [head]
+    offset = len(head)
+    spans = []
+    for key in keys:
+        fragment = new.get(key) or reuse(kind, key)
+        if fragment is None:  # cannot happen: a key is either reused or new
+            raise ValueError(f"no {kind} fragment for item {key}")
+        parts.append(fragment)
+        spans.append((key, offset, offset + len(fragment)))
+        offset += len(fragment)
+    parts.append(tail)
+    return Serialized(b"".join(parts), spans)

@@ -1,0 +1,230 @@
+"""The render cache, .castpub-cache/: show notes of unchanged episodes are not rendered again.
+
+Rendering Markdown is most of a build's time, and an episode's notes depend only on its body, its
+description and the video record's id, title and chapters. An entry is named by a hash of exactly
+those, salted with castpub's version, the digest of castpub's own code and the versions of the
+Markdown renderer and sanitizer: a change to any of them names other entries, so an entry is never
+stale. The folder is safe to delete at any time; a missing, unreadable or corrupt entry is only a
+miss. Entries are written atomically (temporary file, rename) but without fsync: losing one costs
+one render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from castpub import __version__
+from castpub.notes import Notes
+from castpub.store import VideoInfo
+
+CACHE_DIR = ".castpub-cache"
+FORMAT = 1  # bump when the entry layout changes
+RENDER_LIBRARIES = ("markdown-it-py", "mdurl", "nh3")
+
+
+@lru_cache(maxsize=1)
+def code_salt() -> str:
+    """What every key includes: castpub's version and code, and the renderer's versions.
+
+    Hashing castpub's own sources means a developer's edit to notes.py invalidates entries even
+    when the version number did not move."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{__version__}".encode(), digest_size=16)
+    for name in RENDER_LIBRARIES:
+        try:
+            digest.update(f"\0{name}={version(name)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"\0{name}=?".encode())
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def render_key(body: str, description: str | None, video: VideoInfo | None) -> str:
+    """The key of one episode's notes: every input render_notes reads, and the code salt."""
+    inputs = [
+        code_salt(),
+        body,
+        description,
+        None
+        if video is None
+        else [video.id, video.title, [list(vars(c).values()) for c in video.chapters]],
+    ]
+    data = json.dumps(inputs, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderCache:
+    """Notes by key under directory; `None` as directory turns the cache off."""
+
+    directory: Path | None
+
+    @classmethod
+    def for_show(cls, root: Path, enabled: bool = True) -> RenderCache:
+        return cls(root / CACHE_DIR / "notes" if enabled else None)
+
+    def _path(self, key: str) -> Path | None:
+        return self.directory / key[:2] / f"{key}.json" if self.directory else None
+
+    def get(self, key: str) -> Notes | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_bytes())
+            return Notes(str(data["html"]), str(data["summary"]), str(data["transcript"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, notes: Notes) -> None:
+        """Store notes; a cache that cannot be written is skipped (the build still succeeds)."""
+        path = self._path(key)
+        if path is None:
+            return
+        data = {"html": notes.html, "summary": notes.summary, "transcript": notes.transcript}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(json.dumps(data, ensure_ascii=False).encode())
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+
+@lru_cache(maxsize=1)
+def feed_salt() -> str:
+    """What every item fragment key includes: castpub's code and the serializer's versions."""
+    versions = []
+    for name in ("feedgen", "lxml"):
+        try:
+            versions.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name}=?")
+    return code_salt() + "\0" + "\0".join(versions)
+
+
+@dataclass
+class _Written:
+    size: int
+    mtime_ns: int
+    items: dict[str, tuple[int, int]]  # item key -> (start, end) in the file
+
+
+class FragmentPool:
+    """Serialized items of the feed files an earlier build wrote, for the next build to copy.
+
+    .castpub-cache/feeds.json records, for each feed file, its size, its mtime and where each item
+    (by key) lies in it. A fragment is copied only while the file still has that size and mtime,
+    so a feed edited or replaced by anything else is never trusted. Keys name every field of an
+    item and the code that serialized it (cache.feed_salt), so a copied fragment is never stale."""
+
+    def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
+        self.feeds_dir = feeds_dir
+        self.manifest = manifest
+        self.previous = self._load()
+        self.where: dict[tuple[str, str], tuple[str, int, int]] = {}
+        for relpath, written in self.previous.items():
+            kind = "atom" if relpath.endswith("atom.xml") else "rss"
+            for key, (start, end) in written.items.items():
+                self.where[(kind, key)] = (relpath, start, end)
+        self._files: dict[str, bytes | None] = {}
+        self.recorded: dict[str, dict[str, tuple[int, int]]] = {}
+
+    @classmethod
+    def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> FragmentPool:
+        return cls(feeds_dir, root / CACHE_DIR / "feeds.json" if enabled else None)
+
+    def _load(self) -> dict[str, _Written]:
+        if self.manifest is None:
+            return {}
+        try:
+            data = json.loads(self.manifest.read_bytes())
+            if data.get("salt") != feed_salt():
+                return {}
+            return {
+                str(relpath): _Written(
+                    int(entry["size"]),
+                    int(entry["mtime_ns"]),
+                    {str(k): (int(a), int(b)) for k, a, b in entry["items"]},
+                )
+                for relpath, entry in data["files"].items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def _file(self, relpath: str) -> bytes | None:
+        """The old file's bytes, if it is still exactly the file the manifest describes."""
+        if relpath not in self._files:
+            self._files[relpath] = None
+            written = self.previous[relpath]
+            try:
+                path = self.feeds_dir / relpath
+                stat = path.stat()
+                if (stat.st_size, stat.st_mtime_ns) == (written.size, written.mtime_ns):
+                    data = path.read_bytes()
+                    if len(data) == written.size:
+                        self._files[relpath] = data
+            except OSError:
+                pass
+        return self._files[relpath]
+
+    def reuse(self, kind: str, key: str) -> bytes | None:
+        found = self.where.get((kind, key))
+        if found is None:
+            return None
+        relpath, start, end = found
+        data = self._file(relpath)
+        if data is None:
+            return None
+        fragment = data[start:end]
+        opening, closing = (
+            (b"    <item>\n", b"    </item>\n")
+            if kind == "rss"
+            else (b"  <entry>\n", b"  </entry>\n")
+        )
+        whole = fragment.startswith(opening) and fragment.endswith(closing)
+        return fragment if whole else None
+
+    def record(self, relpath: str, items: list[tuple[str, int, int]]) -> None:
+        self.recorded[relpath] = {key: (start, end) for key, start, end in items}
+
+    def forget(self) -> None:
+        """Drop the manifest: a build that does not record what it wrote must not leave one."""
+        if self.manifest is None:
+            return
+        self.manifest.unlink(missing_ok=True)
+
+    def save(self) -> None:
+        """Write the manifest for the files now in feeds/; a failure only costs the next build."""
+        if self.manifest is None:
+            return
+        files = {}
+        for relpath, items in sorted(self.recorded.items()):
+            try:
+                stat = (self.feeds_dir / relpath).stat()
+            except OSError:
+                continue
+            files[relpath] = {
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "items": [[k, a, b] for k, (a, b) in items.items()],
+            }
+        data = json.dumps({"salt": feed_salt(), "files": files}, separators=(",", ":")).encode()
+        try:
+            self.manifest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".feeds.", suffix=".tmp", dir=self.manifest.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.manifest)
+        except OSError:
+            return

@@ -163,5 +163,7 @@ def test_fragments_equal_whole_feed(show: Path) -> None:
         old = {("rss", k): fresh[0].data[a:b] for k, a, b in fresh[0].items}
         old.update({("atom", k): fresh[1].data[a:b] for k, a, b in fresh[1].items})
         old.pop(("rss", keys[0]), None)  # one item rebuilt, the others copied
-        mixed = serialize_feed(project.show, feed, keys, lambda kind, key: old.get((kind, key)))
+        mixed = serialize_feed(
+            project.show, feed, keys, lambda kind, key, o=old: o.get((kind, key))
+        )
         assert (mixed[0].data, mixed[1].data) == (rss, atom)

@@ -194,7 +194,10 @@ def outputs(
         feed_keys = [
             keys.get(id(i)) or keys.setdefault(id(i), item_key(salt, i)) for i in feed.items
         ]
-        rss, atom = serialize_feed(show, feed, feed_keys, pool.reuse)
+        rss, atom = serialize_feed(
+            show, feed, feed_keys, pool.reuser(feed.rss_path, feed.atom_path)
+        )
+        pool.release(feed.rss_path, feed.atom_path)
         pool.record(feed.rss_path, rss.items)
         pool.record(feed.atom_path, atom.items)
         yield feed.rss_path, rss.data

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -113,6 +114,13 @@ def feed_salt() -> str:
     return code_salt() + "\0" + "\0".join(versions)
 
 
+# How a fragment of each format starts and ends: a span that does not is not trusted.
+OPENING = {
+    "rss": (b"    <item>\n", b"    </item>\n"),
+    "atom": (b"  <entry>\n", b"  </entry>\n"),
+}
+
+
 @dataclass
 class _Written:
     size: int
@@ -132,11 +140,6 @@ class FragmentPool:
         self.feeds_dir = feeds_dir
         self.manifest = manifest
         self.previous = self._load()
-        self.where: dict[tuple[str, str], tuple[str, int, int]] = {}
-        for relpath, written in self.previous.items():
-            kind = "atom" if relpath.endswith("atom.xml") else "rss"
-            for key, (start, end) in written.items.items():
-                self.where[(kind, key)] = (relpath, start, end)
         self._files: dict[str, bytes | None] = {}
         self.recorded: dict[str, dict[str, tuple[int, int]]] = {}
 
@@ -178,22 +181,28 @@ class FragmentPool:
                 pass
         return self._files[relpath]
 
-    def reuse(self, kind: str, key: str) -> bytes | None:
-        found = self.where.get((kind, key))
-        if found is None:
-            return None
-        relpath, start, end = found
-        data = self._file(relpath)
-        if data is None:
-            return None
-        fragment = data[start:end]
-        opening, closing = (
-            (b"    <item>\n", b"    </item>\n")
-            if kind == "rss"
-            else (b"  <entry>\n", b"  </entry>\n")
-        )
-        whole = fragment.startswith(opening) and fragment.endswith(closing)
-        return fragment if whole else None
+    def reuser(self, rss_path: str, atom_path: str) -> Callable[[str, str], bytes | None]:
+        """Fragments from the old files of one feed: copying only from a feed's own files keeps
+        one old feed in memory at a time (a 10 000-item feed is ~60 MB)."""
+        paths = {"rss": rss_path, "atom": atom_path}
+
+        def reuse(kind: str, key: str) -> bytes | None:
+            relpath = paths[kind]
+            written = self.previous.get(relpath)
+            span = written.items.get(key) if written else None
+            data = self._file(relpath) if span else None
+            if span is None or data is None:
+                return None
+            fragment = data[span[0] : span[1]]
+            opening, closing = OPENING[kind]
+            whole = fragment.startswith(opening) and fragment.endswith(closing)
+            return fragment if whole else None
+
+        return reuse
+
+    def release(self, *relpaths: str) -> None:
+        for relpath in relpaths:
+            self._files.pop(relpath, None)
 
     def record(self, relpath: str, items: list[tuple[str, int, int]]) -> None:
         self.recorded[relpath] = {key: (start, end) for key, start, end in items}

@@ -158,6 +158,8 @@ def serialize_feed(
         if reuse("rss", key) is None or reuse("atom", key) is None
     ]
     rss, atom = render_feed(show, replace(feed, items=tuple(item for item, _ in missing)))
+    if len(missing) == len(keys):  # nothing to copy (a cold build): keep the bytes as they are
+        return _spans(rss, RSS_ITEM, keys), _spans(atom, ATOM_ENTRY, keys)
     new_keys = [key for _, key in missing]
     return (
         _join(
@@ -193,6 +195,17 @@ def _starts(data: bytes, marker: bytes) -> list[int]:
         found.append(at + 1)
         at = data.find(marker, at + 1)
     return found
+
+
+def _spans(data: bytes, marker: bytes, keys: list[str]) -> Serialized:
+    """Where each item of a whole feed lies, without copying its bytes."""
+    starts = _starts(data, marker)
+    if not keys:
+        return Serialized(data, [])
+    tail = RSS_TAIL if marker == RSS_ITEM else ATOM_TAIL
+    ends = [*starts[1:], len(data) - len(tail)]
+    spans = list(zip(keys, starts, ends, strict=True))
+    return Serialized(data, spans)
 
 
 def _cut(data: bytes, marker: bytes, tail: bytes) -> list[bytes]:

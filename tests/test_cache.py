@@ -167,3 +167,11 @@ def test_fragments_equal_whole_feed(show: Path) -> None:
             project.show, feed, keys, lambda kind, key, o=old: o.get((kind, key))
         )
         assert (mixed[0].data, mixed[1].data) == (rss, atom)
+
+
+def test_cache_keeps_only_what_the_last_build_used(show: Path) -> None:
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    add_episode(show, 2, words="storage")
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    entries = list((show / ".castpub-cache" / "notes").glob("*/*.json"))
+    assert len(entries) == len(list((show / "episodes").iterdir()))

@@ -289,6 +289,7 @@ def build(
     with watch.stage("write"):
         result.removed = _remove_stale(feeds_dir, wanted)
         fragments.save()
+        cache.prune()
     return result
 
 

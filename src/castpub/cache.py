@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -63,11 +63,13 @@ def render_key(body: str, description: str | None, video: VideoInfo | None) -> s
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass
 class RenderCache:
-    """Notes by key under directory; `None` as directory turns the cache off."""
+    """Notes by key under directory; `None` as directory turns the cache off. Remembers the keys
+    a build used, so that it can drop the others (a cache that only grew would reach gigabytes)."""
 
     directory: Path | None
+    used: set[str] = field(default_factory=set)
 
     @classmethod
     def for_show(cls, root: Path, enabled: bool = True) -> RenderCache:
@@ -80,6 +82,7 @@ class RenderCache:
         path = self._path(key)
         if path is None:
             return None
+        self.used.add(key)
         try:
             data = json.loads(path.read_bytes())
             return Notes(str(data["html"]), str(data["summary"]), str(data["transcript"]))
@@ -91,6 +94,7 @@ class RenderCache:
         path = self._path(key)
         if path is None:
             return
+        self.used.add(key)
         data = {"html": notes.html, "summary": notes.summary, "transcript": notes.transcript}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +104,17 @@ class RenderCache:
             os.replace(tmp, path)
         except OSError:
             return
+
+    def prune(self) -> int:
+        """Remove the entries this build did not use; returns how many."""
+        if self.directory is None or not self.directory.is_dir():
+            return 0
+        removed = 0
+        for entry in self.directory.glob("*/*"):
+            if entry.name.split(".", 1)[0] not in self.used or not entry.name.endswith(".json"):
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 @lru_cache(maxsize=1)

@@ -132,7 +132,7 @@ def test_no_change_rebuild_rewrites_nothing(show: Path) -> None:
 
 def test_corrupt_or_missing_cache_is_only_a_miss(show: Path, tmp_path: Path) -> None:
     assert_same_as_fresh(show, tmp_path)
-    for entry in (show / ".castpub-cache" / "notes").rglob("*.json"):
+    for entry in (show / ".castpub-cache" / "notes").rglob("*.notes"):
         entry.write_bytes(b"{not json")
     (show / ".castpub-cache" / "feeds.json").write_bytes(b"\x00garbage")
     add_episode(show, 1, words="networking")
@@ -173,5 +173,5 @@ def test_cache_keeps_only_what_the_last_build_used(show: Path) -> None:
     assert run_castpub(show, "build", "--now", NOW).exit_code == 0
     add_episode(show, 2, words="storage")
     assert run_castpub(show, "build", "--now", NOW).exit_code == 0
-    entries = list((show / ".castpub-cache" / "notes").glob("*/*.json"))
+    entries = list((show / ".castpub-cache" / "notes").glob("*/*.notes"))
     assert len(entries) == len(list((show / "episodes").iterdir()))

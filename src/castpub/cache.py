@@ -26,7 +26,8 @@ from castpub.notes import Notes
 from castpub.store import VideoInfo
 
 CACHE_DIR = ".castpub-cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
+MAGIC = b"castpub-notes 2\n"
 RENDER_LIBRARIES = ("markdown-it-py", "mdurl", "nh3")
 
 
@@ -50,17 +51,19 @@ def code_salt() -> str:
 
 
 def render_key(body: str, description: str | None, video: VideoInfo | None) -> str:
-    """The key of one episode's notes: every input render_notes reads, and the code salt."""
-    inputs = [
-        code_salt(),
+    """The key of one episode's notes: every input render_notes reads, and the code salt.
+
+    Each value goes in with its length, so no two different inputs give the same bytes."""
+    digest = hashlib.blake2b(code_salt().encode(), digest_size=20)
+    chapters = [(c.start, c.end, c.title) for c in video.chapters] if video else None
+    for value in (
         body,
-        description,
-        None
-        if video is None
-        else [video.id, video.title, [list(vars(c).values()) for c in video.chapters]],
-    ]
-    data = json.dumps(inputs, ensure_ascii=False, separators=(",", ":")).encode()
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+        repr(description),
+        repr(None if video is None else (video.id, video.title, chapters)),
+    ):
+        data = value.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data) + data)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -76,7 +79,7 @@ class RenderCache:
         return cls(root / CACHE_DIR / "notes" if enabled else None)
 
     def _path(self, key: str) -> Path | None:
-        return self.directory / key[:2] / f"{key}.json" if self.directory else None
+        return self.directory / key[:2] / f"{key}.notes" if self.directory else None
 
     def get(self, key: str) -> Notes | None:
         path = self._path(key)
@@ -84,9 +87,8 @@ class RenderCache:
             return None
         self.used.add(key)
         try:
-            data = json.loads(path.read_bytes())
-            return Notes(str(data["html"]), str(data["summary"]), str(data["transcript"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            return _decode(path.read_bytes())
+        except (OSError, ValueError, UnicodeDecodeError):
             return None
 
     def put(self, key: str, notes: Notes) -> None:
@@ -95,12 +97,12 @@ class RenderCache:
         if path is None:
             return
         self.used.add(key)
-        data = {"html": notes.html, "summary": notes.summary, "transcript": notes.transcript}
+        data = _encode(notes)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(data, ensure_ascii=False).encode())
+                handle.write(data)
             os.replace(tmp, path)
         except OSError:
             return
@@ -111,10 +113,31 @@ class RenderCache:
             return 0
         removed = 0
         for entry in self.directory.glob("*/*"):
-            if entry.name.split(".", 1)[0] not in self.used or not entry.name.endswith(".json"):
+            if entry.name.split(".", 1)[0] not in self.used or not entry.name.endswith(".notes"):
                 entry.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _encode(notes: Notes) -> bytes:
+    """An entry: a header line with the byte lengths of the html and the summary, then the three
+    texts in UTF-8 (several times faster to read back than JSON)."""
+    html, summary = notes.html.encode(), notes.summary.encode()
+    return (
+        MAGIC + b"%d %d\n" % (len(html), len(summary)) + html + summary + notes.transcript.encode()
+    )
+
+
+def _decode(data: bytes) -> Notes:
+    if not data.startswith(MAGIC):
+        raise ValueError("not a castpub notes entry")
+    header_end = data.index(b"\n", len(MAGIC)) + 1
+    html_len, summary_len = (int(n) for n in data[len(MAGIC) : header_end].split())
+    a = header_end + html_len
+    b = a + summary_len
+    if b > len(data):
+        raise ValueError("truncated entry")
+    return Notes(data[header_end:a].decode(), data[a:b].decode(), data[b:].decode())
 
 
 @lru_cache(maxsize=1)

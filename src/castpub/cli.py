@@ -64,6 +64,11 @@ def cli(ctx: click.Context, root: Path, verbose: int) -> None:
     is_flag=True,
     help="Run castpub refresh first, then build from whatever the store has; exit 3 if stale.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every episode again instead of reusing .castpub-cache/ (same output, slower).",
+)
 @wait_option
 @click.pass_obj
 def build(
@@ -72,6 +77,7 @@ def build(
     allow_shrink: bool,
     check_only: bool,
     refresh_first: bool,
+    no_cache: bool,
     wait_seconds: float,
 ) -> None:
     """Build feeds/ from episodes/ and the store.
@@ -89,7 +95,7 @@ def build(
         if refresh_first:
             stale = refresh_store(obj, force=False)
         if check_only:
-            result, differ = check_outputs(obj.root, now)
+            result, differ = check_outputs(obj.root, now, use_cache=not no_cache)
             for relpath in differ:
                 click.echo(f"out of date: feeds/{relpath}")
             if differ:
@@ -100,7 +106,7 @@ def build(
                 sys.exit(ExitCode.INVALID_INPUT)
             click.echo("feeds/ is up to date")
             sys.exit(ExitCode.STALE if stale else ExitCode.OK)
-        result = run_build(obj.root, now, allow_shrink)
+        result = run_build(obj.root, now, allow_shrink, use_cache=not no_cache)
     for warning in result.warnings:
         obj.detail(f"warning: {warning}")
     for path in result.written:
@@ -109,6 +115,7 @@ def build(
         obj.detail(f"removed {path}")
     for failure in result.websub_failures:
         click.echo(f"warning: {failure}", err=True)
+    obj.detail("time: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.timings.items()))
     items = len(result.feeds[0].items)
     click.echo(
         f"built {len(result.feeds)} feed{'s' if len(result.feeds) != 1 else ''} with {items} "

@@ -1,0 +1,248 @@
+"""castpub's benchmark: build a synthetic show cold, unchanged, after adding and after editing one
+episode, and the same corpus with Hugo in the same run; print wall time, CPU time, peak memory,
+where castpub's time goes, and the castpub/Hugo ratios. `make bench` runs it.
+
+Each build is a child process, measured with os.wait4 (CPU of the child and its workers) and a
+sampler that sums the resident memory of the child's whole process tree (workers included), so
+memory is not under-counted when castpub renders in several processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import generate  # a sibling script, not a package
+
+HERE = Path(__file__).parent
+TIMING = re.compile(r"^time: (.*)$", re.M)
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mib: float
+    stages: dict[str, float] = field(default_factory=dict)
+    rewritten: int = 0
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of pid and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, AttributeError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_kib(child.pid))
+            done.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{output}")
+    peak_kib = max(peak[0], usage.ru_maxrss)
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024), output
+
+
+def stages(output: str) -> dict[str, float]:
+    m = TIMING.search(output)
+    if not m:
+        return {}
+    return {k: float(v.rstrip("s")) for k, v in (p.split() for p in m.group(1).split(", "))}
+
+
+def mtimes(directory: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in directory.rglob("*") if p.is_file()}
+
+
+def castpub_build(root: Path) -> Run:
+    cmd = [sys.executable, "-m", "castpub", "-C", str(root), "-v", "build", "--now", generate.NOW]
+    before = mtimes(root / "feeds") if (root / "feeds").is_dir() else {}
+    run, output = measure(cmd)
+    after = mtimes(root / "feeds")
+    run.stages = stages(output)
+    run.rewritten = sum(1 for p, t in after.items() if before.get(p) != t)
+    return run
+
+
+def scenarios(root: Path, count: int, repeat: int) -> dict[str, list[Run]]:
+    runs: dict[str, list[Run]] = {"cold": [], "no change": [], "add one": [], "edit one": []}
+    for _ in range(repeat):
+        shutil.rmtree(root / "feeds", ignore_errors=True)
+        shutil.rmtree(root / ".castpub-cache", ignore_errors=True)
+        runs["cold"].append(castpub_build(root))
+    for _ in range(repeat):
+        runs["no change"].append(castpub_build(root))
+    for i in range(repeat):
+        generate.write_episode(root, count + i)
+        runs["add one"].append(castpub_build(root))
+    for i in range(repeat):
+        generate.write_episode(root, (i * 37 + 11) % count, edit=i + 1)
+        runs["edit one"].append(castpub_build(root))
+    return runs
+
+
+def hugo_site(root: Path, episodes: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(HERE / "hugo", root)
+    shutil.copytree(episodes, root / "content" / "posts")
+
+
+def hugo_runs(root: Path, repeat: int) -> list[Run]:
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(root / "public", ignore_errors=True)
+        run, _ = measure(["hugo", "--quiet", "-s", str(root)])
+        runs.append(run)
+    return runs
+
+
+def median(runs: list[Run], attr: str) -> float:
+    return float(statistics.median(getattr(r, attr) for r in runs))
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split(":")[1].strip()
+    hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    libs = ", ".join(
+        f"{n} {version(n)}" for n in ("markdown-it-py", "nh3", "feedgen", "lxml", "PyYAML")
+    )
+    return {
+        "cores (nproc)": str(len(os.sched_getaffinity(0))),
+        "CPU": cpu,
+        "memory": mem,
+        "load average at start": " ".join(os.getloadavg().__repr__().strip("()").split(", ")),
+        "Python": platform.python_version(),
+        "castpub": f"{version('castpub')} (commit {commit})",
+        "libraries": libs,
+        "Hugo": hugo or "not installed",
+    }
+
+
+def report(results: dict[int, dict[str, list[Run]]], hugo: dict[int, list[Run]]) -> str:
+    lines = [
+        "| episodes | build | wall s | CPU s | peak MiB | files rewritten | castpub/Hugo wall | castpub/Hugo CPU | where the time goes (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for count, runs in results.items():
+        h = hugo.get(count)
+        if h:
+            lines.append(
+                f"| {count} | Hugo (one RSS) | {median(h, 'wall'):.2f} | {median(h, 'cpu'):.2f} "
+                f"| {median(h, 'peak_mib'):.0f} | | | | |"
+            )
+        for name, rs in runs.items():
+            wall, cpu = median(rs, "wall"), median(rs, "cpu")
+            ratio_wall = f"{wall / median(h, 'wall'):.2f}" if h else "-"
+            ratio_cpu = f"{cpu / median(h, 'cpu'):.2f}" if h else "-"
+            middle = sorted(rs, key=lambda r: r.wall)[len(rs) // 2]
+            where = ", ".join(f"{k} {v:.2f}" for k, v in middle.stages.items())
+            lines.append(
+                f"| {count} | castpub {name} | {wall:.2f} | {cpu:.2f} | "
+                f"{median(rs, 'peak_mib'):.0f} | {middle.rewritten} | {ratio_wall} | {ratio_cpu} | {where} |"
+            )
+    counts = sorted(results)
+    if len(counts) >= 2:
+        small, large = counts[0], counts[-1]
+        grow = median(results[large]["cold"], "wall") / median(results[small]["cold"], "wall")
+        grow_cpu = median(results[large]["cold"], "cpu") / median(results[small]["cold"], "cpu")
+        lines.append("")
+        lines.append(
+            f"Cold build, {large} vs {small} episodes: {grow:.1f} x the wall time, "
+            f"{grow_cpu:.1f} x the CPU time (target: at most {large / small * 1.1:.0f} x)."
+        )
+    for count in counts:
+        h = hugo.get(count)
+        if h:
+            share = median(results[count]["cold"], "peak_mib") / median(h, "peak_mib")
+            lines.append(
+                f"Peak memory of the cold build at {count}: {share:.2f} x Hugo's (target 0.25)."
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--episodes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per build; medians are shown")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/castpub-bench"))
+    parser.add_argument("--save", type=Path, help="also write the report (Markdown) here")
+    args = parser.parse_args()
+    info = machine()
+    results: dict[int, dict[str, list[Run]]] = {}
+    hugo: dict[int, list[Run]] = {}
+    for count in args.episodes:
+        root = args.work / f"show-{count}"
+        shutil.rmtree(root, ignore_errors=True)
+        generate.generate(root, count)
+        if shutil.which("hugo"):
+            hugo_site(args.work / f"hugo-{count}", root / "episodes")
+            hugo[count] = hugo_runs(args.work / f"hugo-{count}", args.repeat)
+        results[count] = scenarios(root, count, args.repeat)
+        print(f"{count} episodes done", file=sys.stderr)
+    text = "\n".join(f"- {k}: {v}" for k, v in info.items())
+    text += f"\n- medians of {args.repeat} runs\n\n" + report(results, hugo) + "\n"
+    print(text)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(text, encoding="utf-8")
+        raw = {
+            str(c): {k: [vars(r) for r in rs] for k, rs in runs.items()}
+            for c, runs in results.items()
+        }
+        raw["hugo"] = {str(c): [vars(r) for r in rs] for c, rs in hugo.items()}  # type: ignore[dict-item]
+        args.save.with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The render cache and the reused feed fragments never change what a build writes: after every
+kind of change, a build that reuses .castpub-cache/ and the old feeds/ equals, byte for byte, a
+fresh build with no cache at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from castpub.build import load_project, prepare
+from castpub.feeds import item_key, render_feed, serialize_feed
+from conftest import run_castpub, write_episode
+
+NOW = "2026-11-26T00:00:00+00:00"
+PLAYLIST = "PLOuHvpVx7kYksG0NFaCaQsSkrUlj3Oq4S"
+OTHER_PLAYLIST = "PLcacheTESTxxxxxxxxxxxxxxxxxxxxxxxx"
+
+
+def video_id(n: int) -> str:
+    return f"cacheVid{n:03d}"
+
+
+def body(n: int, words: str = "containers") -> str:
+    embed = f"https://www.youtube.com/embed/{video_id(n)}" + (
+        f"?list={PLAYLIST}" if n % 2 else f"?list={OTHER_PLAYLIST}"
+    )
+    return (
+        f"Guest {n} talks about *{words}* and [the docs](https://docs.example.org/{n}).\n\n"
+        f'<iframe src="{embed}"></iframe>\n\n'
+        f"Rich: What did you work on in cycle {n}?\n\n"
+        f"Amy: Mostly **{words}**, & some <b>upgrades</b> ]]> too.\n"
+    )
+
+
+def store(titles: str = "Interview") -> dict[str, object]:
+    videos = {}
+    for n in range(6):
+        record: dict[str, object] = {
+            "id": video_id(n),
+            "title": f"{titles} {n}",
+            "duration": 600 + n,
+            "thumbnail": f"https://i.ytimg.com/vi/{video_id(n)}/maxresdefault.jpg",
+        }
+        if n % 3 == 0:
+            record["chapters"] = [
+                {"start_time": 0, "end_time": 300, "title": "Start"},
+                {"start_time": 300, "end_time": 600 + n, "title": f"{titles} part"},
+            ]
+        videos[video_id(n)] = record
+    playlists = {
+        pid: {"id": pid, "title": f"List {pid[-3:]}", "entries": [{"id": video_id(n)} for n in ns]}
+        for pid, ns in ((PLAYLIST, (1, 3, 5)), (OTHER_PLAYLIST, (0, 2, 4)))
+    }
+    return {"version": 1, "videos": videos, "playlists": playlists, "media": {}}
+
+
+def write_store(root: Path, titles: str = "Interview") -> None:
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data" / "youtube.json").write_text(json.dumps(store(titles)), encoding="utf-8")
+
+
+def add_episode(root: Path, n: int, words: str = "containers") -> None:
+    write_episode(
+        root,
+        f"2020-01-{n + 1:02d}-guest-{n}.md",
+        f"title: 'Guest {n}: cycle {n}'\nauthor: rbowen\ndate: 2020-01-{n + 1:02d} 10:00:00 UTC",
+        body(n, words),
+    )
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def show(make_project: Callable[..., Path]) -> Path:
+    root = make_project()
+    for n in range(5):
+        add_episode(root, n)
+    write_store(root)
+    return root
+
+
+def assert_same_as_fresh(root: Path, tmp_path: Path) -> None:
+    """Build root with its cache, and a copy of it from nothing without one; compare feeds/."""
+    cached = run_castpub(root, "build", "--now", NOW)
+    assert cached.exit_code == 0, cached.output
+    fresh = tmp_path / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("feeds", ".castpub-cache"))
+    uncached = run_castpub(fresh, "build", "--no-cache", "--now", NOW)
+    assert uncached.exit_code == 0, uncached.output
+    assert tree(root / "feeds") == tree(fresh / "feeds")
+
+
+def test_cached_build_equals_uncached_after_each_change(show: Path, tmp_path: Path) -> None:
+    assert_same_as_fresh(show, tmp_path)
+    assert (show / ".castpub-cache" / "feeds.json").is_file()
+    assert_same_as_fresh(show, tmp_path)  # nothing changed: everything from the cache
+    add_episode(show, 2, words="storage")  # edit one episode
+    assert_same_as_fresh(show, tmp_path)
+    add_episode(show, 5)  # add one
+    assert_same_as_fresh(show, tmp_path)
+    write_store(show, titles="Talk")  # the store: embed labels and chapters change
+    assert_same_as_fresh(show, tmp_path)
+    yaml = show / "podcast.yaml"
+    yaml.write_text(
+        yaml.read_text().replace("RDO Community", "The RDO Team").replace("Technology", "News"),
+        encoding="utf-8",
+    )
+    assert_same_as_fresh(show, tmp_path)
+    (show / "episodes" / "2020-01-01-guest-0.md").unlink()  # remove one
+    assert_same_as_fresh(show, tmp_path)
+
+
+def test_no_change_rebuild_rewrites_nothing(show: Path) -> None:
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    again = run_castpub(show, "build", "--now", NOW)
+    assert again.exit_code == 0
+    assert " 0 file(s) written" in again.stdout
+
+
+def test_corrupt_or_missing_cache_is_only_a_miss(show: Path, tmp_path: Path) -> None:
+    assert_same_as_fresh(show, tmp_path)
+    for entry in (show / ".castpub-cache" / "notes").rglob("*.notes"):
+        entry.write_bytes(b"{not json")
+    (show / ".castpub-cache" / "feeds.json").write_bytes(b"\x00garbage")
+    add_episode(show, 1, words="networking")
+    assert_same_as_fresh(show, tmp_path)
+    shutil.rmtree(show / ".castpub-cache")
+    assert_same_as_fresh(show, tmp_path)
+
+
+def test_feed_changed_by_hand_is_not_reused(show: Path, tmp_path: Path) -> None:
+    assert_same_as_fresh(show, tmp_path)
+    feed = show / "feeds" / "podcast.xml"
+    data = feed.read_bytes()
+    feed.write_bytes(data.replace(b"Guest 3 talks", b"Guest X talks"))
+    stat = feed.stat()
+    os.utime(feed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    add_episode(show, 4, words="edge")
+    assert_same_as_fresh(show, tmp_path)
+
+
+def test_fragments_equal_whole_feed(show: Path) -> None:
+    project = load_project(show)
+    result, _ = prepare(project, datetime(2026, 11, 26, tzinfo=UTC))
+    for feed in result.feeds:
+        rss, atom = render_feed(project.show, feed)
+        keys = [item_key("test", item) for item in feed.items]
+        fresh = serialize_feed(project.show, feed, keys, lambda kind, key: None)
+        assert (fresh[0].data, fresh[1].data) == (rss, atom)
+        old = {("rss", k): fresh[0].data[a:b] for k, a, b in fresh[0].items}
+        old.update({("atom", k): fresh[1].data[a:b] for k, a, b in fresh[1].items})
+        old.pop(("rss", keys[0]), None)  # one item rebuilt, the others copied
+        mixed = serialize_feed(
+            project.show, feed, keys, lambda kind, key, o=old: o.get((kind, key))
+        )
+        assert (mixed[0].data, mixed[1].data) == (rss, atom)
+
+
+def test_cache_keeps_only_what_the_last_build_used(show: Path) -> None:
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    add_episode(show, 2, words="storage")
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    entries = list((show / ".castpub-cache" / "notes").glob("*/*.notes"))
+    assert len(entries) == len(list((show / "episodes").iterdir()))
+
+
+def test_cached_build_equals_uncached_with_archive_pages(show: Path, tmp_path: Path) -> None:
+    yaml = show / "podcast.yaml"
+    yaml.write_text(yaml.read_text() + "limit: 2\n", encoding="utf-8")
+    assert_same_as_fresh(show, tmp_path)
+    assert (show / "feeds" / "archive" / "1" / "podcast.xml").is_file()
+    add_episode(show, 5)  # moves an item from the subscription feed onto an archive page
+    assert_same_as_fresh(show, tmp_path)
+    add_episode(show, 1, words="networking")
+    assert_same_as_fresh(show, tmp_path)

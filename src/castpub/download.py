@@ -15,7 +15,8 @@ from typing import Any
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from castpub.fetch import FetchFailed, Reason
+from castpub import fetch
+from castpub.fetch import FetchFailed, Reason, watched
 from castpub.fetching import Downloaded, Progress
 from castpub.youtube import classify
 
@@ -53,7 +54,11 @@ class _Logger:
 
 
 def _params(
-    video_id: str, partial_dir: Path, options: DownloadOptions, progress: Progress | None
+    video_id: str,
+    partial_dir: Path,
+    options: DownloadOptions,
+    progress: Progress | None,
+    alive: Callable[[], None],
 ) -> dict[str, Any]:
     params: dict[str, Any] = {
         "format": options.format,
@@ -72,15 +77,15 @@ def _params(
         params["cookiefile"] = str(options.cookies)
     if options.proxy:
         params["proxy"] = options.proxy
-    if progress is not None:
-        params["progress_hooks"] = [_hook(progress)]
+    params["progress_hooks"] = [_hook(progress, alive)]
     return params
 
 
-def _hook(progress: Progress) -> Callable[[dict[str, Any]], None]:
+def _hook(progress: Progress | None, alive: Callable[[], None]) -> Callable[[dict[str, Any]], None]:
     def hook(status: dict[str, Any]) -> None:
+        alive()  # each block that arrives proves the transfer moves
         done = status.get("downloaded_bytes")
-        if isinstance(done, int):
+        if progress is not None and isinstance(done, int):
             total = status.get("total_bytes") or status.get("total_bytes_estimate")
             progress(done, int(total) if total else None)
 
@@ -96,10 +101,16 @@ def download_audio(
 ) -> Downloaded:
     """Download the audio of one video into partial_dir; raise FetchFailed when it fails."""
     partial_dir.mkdir(parents=True, exist_ok=True)
-    params = _params(video_id, partial_dir, options, progress)
+
+    def run(alive: Callable[[], None]) -> Any:
+        with yt_dlp.YoutubeDL(_params(video_id, partial_dir, options, progress, alive)) as ydl:
+            return ydl.extract_info(url, download=True)
+
+    # yt-dlp bounds each read, not the download: a drip would hold it for ever. Progress hooks
+    # fire about once a second while bytes flow; the window also covers extraction and retries.
+    window = fetch.STALL_FACTOR * options.socket_timeout + fetch.YTDLP_WORK
     try:
-        with yt_dlp.YoutubeDL(params) as ydl:
-            info = ydl.extract_info(url, download=True)
+        info = watched(run, window, f"download {video_id}")
     except DownloadError as exc:
         raise classify(exc) from None
     path = _downloaded_path(info)

@@ -7,9 +7,12 @@ length must be exact.
 
 from __future__ import annotations
 
-import requests
+from collections.abc import Callable
 
-from castpub.fetch import FetchFailed, Reason
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+from castpub.fetch import STALL_FACTOR, FetchFailed, Reason, watched
 from castpub.fetching import Learnt
 
 __all__ = ["learn_media"]
@@ -20,19 +23,32 @@ CHUNK = 64 * 1024
 
 def learn_media(url: str, session: requests.Session, timeout: float) -> Learnt:
     """Length and type of the file at url; raise FetchFailed (classified) when it fails."""
-    try:
+
+    def learn(alive: Callable[[], None]) -> Learnt:
         head = session.head(url, allow_redirects=True, timeout=timeout, headers=_headers())
         _raise_for(head, url)
         length = _length(head)
         if length is None:
-            length = _counted(session, url, timeout)
-    except requests.Timeout as exc:
-        raise FetchFailed(Reason.TIMEOUT, f"{url}: timed out ({exc})") from None
-    except requests.ConnectionError as exc:
-        raise FetchFailed(Reason.OFFLINE, f"{url}: cannot connect ({exc})") from None
+            length = _counted(session, url, timeout, alive)
+        return Learnt(url, length, _type(head))
+
+    # requests bounds each read, not the transfer: a server dripping bytes would hold it for ever.
+    try:
+        return watched(learn, STALL_FACTOR * timeout, url)
     except requests.RequestException as exc:
-        raise FetchFailed(Reason.UNAVAILABLE, f"{url}: {exc}") from None
-    return Learnt(url, length, _type(head))
+        raise _classified(url, exc) from None
+
+
+def _classified(url: str, exc: requests.RequestException) -> FetchFailed:
+    # requests reports a read timeout while streaming as a ConnectionError wrapping urllib3's.
+    if isinstance(exc, requests.Timeout) or any(isinstance(a, ReadTimeoutError) for a in exc.args):
+        return FetchFailed(Reason.TIMEOUT, f"{url}: timed out ({exc})")
+    if isinstance(exc, requests.ConnectionError):
+        return FetchFailed(Reason.OFFLINE, f"{url}: cannot connect ({exc})")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        # Reset or cut off mid-body ("Connection broken"): network trouble, not a missing file.
+        return FetchFailed(Reason.OFFLINE, f"{url}: connection broken mid-body ({exc})")
+    return FetchFailed(Reason.UNAVAILABLE, f"{url}: {exc}")
 
 
 def _headers() -> dict[str, str]:
@@ -61,7 +77,11 @@ def _type(response: requests.Response) -> str | None:
     return value if value and value not in ("application/octet-stream", "text/plain") else None
 
 
-def _counted(session: requests.Session, url: str, timeout: float) -> int:
+def _counted(session: requests.Session, url: str, timeout: float, alive: Callable[[], None]) -> int:
     with session.get(url, stream=True, timeout=timeout, headers=_headers()) as response:
         _raise_for(response, url)
-        return sum(len(chunk) for chunk in response.iter_content(CHUNK))
+        count = 0
+        for chunk in response.iter_content(CHUNK):
+            count += len(chunk)
+            alive()
+        return count

@@ -19,8 +19,9 @@ import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError, TransportError
 from yt_dlp.utils import ExtractorError, YoutubeDLError
 
+from castpub import fetch
 from castpub.config import YouTubeSettings
-from castpub.fetch import FetchFailed, Reason
+from castpub.fetch import FetchFailed, Reason, watched
 
 _RATE_LIMITED = re.compile(r"not a bot|rate.?limit|try again later|too many requests", re.I)
 _TIMEOUT = re.compile(r"timed out|timeout", re.I)
@@ -166,9 +167,17 @@ class YouTube:
     def _extract(self, url: str, flat: bool) -> dict[str, Any]:
         # One YoutubeDL per request: instances are not thread-safe, and this keeps no state.
         options = ydl_options(self.settings, flat)
-        try:
+
+        def extract(alive: Callable[[], None]) -> Any:
             with self.factory(options) as ydl:
-                info = ydl.sanitize_info(ydl.extract_info(url, download=False))
+                return ydl.sanitize_info(ydl.extract_info(url, download=False))
+
+        # An extraction reports no progress, so the window bounds it whole: its few requests,
+        # each allowed socket_timeout per read, and the polite sleeps between them.
+        settings = self.settings
+        window = fetch.STALL_FACTOR * (settings.socket_timeout + settings.sleep) + fetch.YTDLP_WORK
+        try:
+            info = watched(extract, window, url)
         except YoutubeDLError as exc:
             raise classify(exc) from exc
         if not isinstance(info, dict):

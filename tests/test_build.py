@@ -174,3 +174,19 @@ def test_unchanged_files_keep_mtime_after_adding_an_episode(make_project) -> Non
     write_episode(root, "2018-01-01-new.md", "title: New one")
     build(root)
     assert transcript.stat().st_mtime_ns == old - 10**9
+
+
+def test_unreadable_published_feed_stops_the_build(make_project) -> None:
+    root = make_project("varied")
+    build(root)
+    feed = root / "feeds" / "podcast.xml"
+    lines = feed.read_text().splitlines(keepends=True)
+    conflicted = "".join(lines[:5]) + "<<<<<<< HEAD\n" + "".join(lines[5:])
+    feed.write_text(conflicted)
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert f"{feed}:6: the published feed is not well-formed XML" in result.stderr
+    assert "git checkout -- podcast.xml" in result.stderr
+    assert feed.read_text() == conflicted
+    feed.unlink()
+    build(root)  # deleting it is the way to publish anew

@@ -94,3 +94,14 @@ def test_save_is_skipped_when_nothing_changed(tmp_path: Path) -> None:
     store.merge_video({"id": "YE7VzlLtp-4", "title": "T"}, "2026-01-01T00:00:00+00:00")
     assert save_store(path, store) is True
     assert save_store(path, load_store(path)) is False
+
+
+def test_saving_removes_temporary_files_of_a_killed_run(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "youtube.json"
+    path.parent.mkdir()
+    leftover = path.parent / ".youtube.json.abc123.castpub-tmp"
+    leftover.write_text('{"version": 1, "vid')
+    store = Store()
+    store.merge_video({"id": "YE7VzlLtp-4", "title": "T"}, "2026-01-01T00:00:00+00:00")
+    save_store(path, store)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["youtube.json"]

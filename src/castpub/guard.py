@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from castpub.errors import Problem
+from castpub.errors import Problem, invalid
 from castpub.model import Feed
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -32,7 +32,11 @@ class PublishedItem:
 
 
 def published_items(path: Path) -> list[PublishedItem]:
-    """Items of an already published RSS feed; an unreadable one counts as none."""
+    """Items of an already published RSS feed.
+
+    A feed that is there but unreadable (merge-conflict markers, a truncated upload) stops the
+    build: treating it as empty would switch the GUID and shrink guards off without a word.
+    """
     if not path.is_file():
         return []
     found = []
@@ -55,8 +59,15 @@ def published_items(path: Path) -> list[PublishedItem]:
                     )
                 )
             item.clear()
-    except etree.XMLSyntaxError:
-        return []
+    except etree.XMLSyntaxError as exc:
+        raise invalid(
+            path,
+            exc.lineno,
+            f"the published feed is not well-formed XML ({exc.msg}), so castpub cannot check "
+            "that the build keeps its GUIDs",
+            f"restore it (git checkout -- {path.name}, or the copy on your host); or delete it to "
+            "publish anew without the GUID guard",
+        ) from None
     return found
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from castpub.errors import invalid
-from castpub.output import write_atomic
+from castpub.output import remove_leftovers, write_atomic
 from castpub.text import clean_text
 
 STORE_VERSION = 1
@@ -222,6 +222,7 @@ def _records(value: Any) -> dict[str, dict[str, Any]]:
 
 def save_store(path: Path, store: Store) -> bool:
     """Write the store atomically; returns whether the bytes changed."""
+    remove_leftovers(path.parent)  # temporary files of a run killed mid-write
     return write_atomic(path, store.to_json())
 
 

@@ -122,10 +122,11 @@ def decode(data: bytes, path: Path) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
-def read_episode(path: Path, show: Show) -> ReadResult:
-    """Read one episode file; every problem found is returned, nothing is raised."""
+def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResult:
+    """Read one episode file (or parse `data`, its bytes already read); every problem found is
+    returned, nothing is raised."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         return ReadResult(None, [Problem(path, None, f"cannot read: {exc.strerror}")], [])
     if len(data) > MAX_BYTES:

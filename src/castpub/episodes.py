@@ -7,6 +7,7 @@ over podcast.yaml defaults. This module handles the first; assemble.py merges th
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,14 +86,18 @@ def find_episode_files(show: Show) -> list[Path]:
     if not directory.is_dir():
         return []
     found = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        if not path.name.lower().endswith(EXTENSIONS):
-            continue
-        if any(fnmatch.fnmatch(path.name, pattern) for pattern in show.exclude):
-            continue
-        found.append(path)
+    # By name: the order of Paths in one folder, without comparing 10 000 Path objects; scandir's
+    # is_file (following symlinks, as Path.is_file) mostly needs no stat.
+    with os.scandir(directory) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if name.startswith(".") or not name.lower().endswith(EXTENSIONS):
+                continue
+            if not entry.is_file():
+                continue
+            if any(fnmatch.fnmatch(name, pattern) for pattern in show.exclude):
+                continue
+            found.append(directory / name)
     return found
 
 

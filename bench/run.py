@@ -155,7 +155,7 @@ def machine() -> dict[str, str]:
         ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     libs = ", ".join(
-        f"{n} {version(n)}" for n in ("markdown-it-py", "nh3", "feedgen", "lxml", "PyYAML")
+        f"{n} {version(n)}" for n in ("cmarkgfm", "nh3", "feedgen", "lxml", "PyYAML")
     )
     return {
         "cores (nproc)": str(len(os.sched_getaffinity(0))),

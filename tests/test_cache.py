@@ -186,3 +186,121 @@ def test_cached_build_equals_uncached_with_archive_pages(show: Path, tmp_path: P
     assert_same_as_fresh(show, tmp_path)
     add_episode(show, 1, words="networking")
     assert_same_as_fresh(show, tmp_path)
+
+
+FAST = "no input changed since the last build"
+
+
+def build_verbose(root: Path, *args: str) -> str:
+    result = run_castpub(root, "-v", "build", "--now", NOW, *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def assert_full_build_then_fast(root: Path, tmp_path: Path) -> None:
+    """The next build is a full one that equals a fresh uncached build; the one after is fast."""
+    assert FAST not in build_verbose(root)
+    assert_same_as_fresh(root, tmp_path)
+    again = build_verbose(root)
+    assert FAST in again
+    assert " 0 file(s) written" in again
+    assert_same_as_fresh(root, tmp_path)
+
+
+def test_no_change_fast_path_is_taken_and_equals_a_fresh_build(show: Path, tmp_path: Path) -> None:
+    add_episode(show, 5)
+    (show / "episodes" / "2020-01-06-guest-5.md").write_text(
+        "---\ntitle: Draft\ndate: 2020-01-06 10:00:00 UTC\npublished: false\n---\nDraft.\n"
+    )
+    write_episode(
+        show, "2026-12-01-later.md", "title: Later\ndate: 2026-12-01 10:00:00 UTC", "Soon.\n"
+    )
+    assert FAST not in build_verbose(show)
+    fast = build_verbose(show)
+    assert FAST in fast
+    full = build_verbose(show, "--no-cache")  # nothing to write either, but parsed and rendered
+    assert FAST not in full
+
+    def said(output: str) -> list[str]:
+        return [line for line in output.splitlines() if not line.startswith(("time: ", FAST))]
+
+    # The same summary, counts, next scheduled episode and warnings as a full build says.
+    assert said(fast) == said(full)
+    assert "next scheduled: 2026-12-01-later.md" in fast
+    assert "1 draft(s)" in fast
+    assert_same_as_fresh(show, tmp_path)
+    check = run_castpub(show, "build", "--check", "--now", NOW)
+    assert check.exit_code == 0 and "up to date" in check.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "config",
+        "store",
+        "episode",
+        "new episode",
+        "renamed episode",
+        "removed episode",
+        "feed edited",
+        "feed deleted",
+        "stray file",
+        "no-cache",
+    ],
+)
+def test_fast_path_not_taken_after_any_change(show: Path, tmp_path: Path, change: str) -> None:
+    build_verbose(show)
+    assert FAST in build_verbose(show)
+    episodes = show / "episodes"
+    feed = show / "feeds" / "podcast.xml"
+    if change == "config":  # same meaning, other bytes: still a full build
+        yaml = show / "podcast.yaml"
+        yaml.write_text(yaml.read_text() + "# a comment\n", encoding="utf-8")
+    elif change == "store":
+        write_store(show, titles="Talk")
+    elif change == "episode":
+        add_episode(show, 2, words="storage")
+    elif change == "new episode":
+        add_episode(show, 5)
+    elif change == "renamed episode":
+        (episodes / "2020-01-02-guest-1.md").rename(episodes / "2020-01-02-guest-1.markdown")
+    elif change == "removed episode":
+        (episodes / "2020-01-02-guest-1.md").unlink()
+    elif change == "feed edited":  # same size, mtime moved
+        feed.write_bytes(feed.read_bytes().replace(b"Guest 3 talks", b"Guest X talks"))
+    elif change == "feed deleted":
+        (show / "feeds" / "transcripts" / "2020-01-03-guest-2.html").unlink()
+    elif change == "stray file":
+        (show / "feeds" / "transcripts" / "old.html").write_text("old")
+    elif change == "no-cache":
+        assert FAST not in build_verbose(show, "--no-cache")
+        assert not (show / ".castpub-cache" / "last-build.json").exists()
+    assert_full_build_then_fast(show, tmp_path)
+
+
+def test_fast_path_not_taken_when_now_makes_an_episode_due(show: Path) -> None:
+    write_episode(
+        show,
+        "2026-12-01-later.md",
+        "title: Later\ndate: 2026-12-01 10:00:00 UTC",
+        "Scheduled.\n",
+    )
+    build_verbose(show)
+    before = build_verbose(show)
+    assert FAST in before
+    assert "next scheduled: 2026-12-01-later.md" in before
+    later = run_castpub(show, "-v", "build", "--now", "2026-12-02T00:00:00+00:00")
+    assert later.exit_code == 0, later.output
+    assert FAST not in later.output
+    assert "Later" in (show / "feeds" / "podcast.xml").read_text()
+    assert "next scheduled" not in later.output
+
+
+def test_failed_build_is_not_recorded(show: Path) -> None:
+    build_verbose(show)
+    path = show / "episodes" / "2020-01-02-guest-1.md"
+    good = path.read_bytes()
+    path.write_text("no front matter\n")
+    assert run_castpub(show, "build", "--now", NOW).exit_code != 0
+    path.write_bytes(good)  # back to the bytes of the last successful build
+    assert FAST in build_verbose(show)

@@ -27,6 +27,7 @@ from castpub.output import Staging, inside, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
+from castpub.unchanged import Inputs, LastBuild, Summary, read_inputs
 from castpub.websub import announce, hub_links
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
@@ -74,21 +75,38 @@ class BuildResult:
     unchanged: int = 0
     websub_failures: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    # Set when no input changed since the last build: nothing was parsed, rendered or written,
+    # and feeds/episodes lists are empty; the summary is the one recorded.
+    recorded: Summary | None = None
 
     @property
     def next_scheduled(self) -> Episode | None:
         return min(self.scheduled, key=lambda e: e.date, default=None)
 
+    def summary(self) -> Summary:
+        if self.recorded is not None:
+            return self.recorded
+        upcoming = self.next_scheduled
+        return Summary(
+            len(self.feeds),
+            len(self.feeds[0].items),
+            len(self.drafts),
+            len(self.scheduled),
+            (upcoming.path.name, upcoming.date.isoformat()) if upcoming else None,
+        )
 
-def load_project(root: Path) -> Project:
-    """Read podcast.yaml, the store and every episode; raise with every problem found."""
-    show = load_show(root)
-    store = load_store(show.store_path)
+
+def load_project(root: Path, inputs: Inputs | None = None) -> Project:
+    """Read podcast.yaml, the store and every episode (or parse the bytes `inputs` read); raise
+    with every problem found."""
+    show = inputs.show if inputs else load_show(root)
+    store = load_store(show.store_path, inputs.store_bytes if inputs else None)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []
-    for path in find_episode_files(show):
-        result = read_episode(path, show)
+    paths = [path for path, _ in inputs.episodes] if inputs else find_episode_files(show)
+    for path in paths:
+        result = read_episode(path, show, inputs.data.pop(path, None) if inputs else None)
         problems.extend(result.problems)
         warnings.extend(result.warnings)
         if result.episode is not None:
@@ -290,7 +308,13 @@ def build(
     """Build feeds/; nothing is written unless everything is valid."""
     watch = Stopwatch()
     with watch.stage("read"):
-        project = load_project(root)
+        inputs = read_inputs(root)
+        last = LastBuild(root)
+        hit = last.unchanged(inputs, now) if use_cache else None
+    if hit is not None:
+        return _unchanged_result(hit, watch)
+    with watch.stage("read"):
+        project = load_project(root, inputs)
     cache = RenderCache.for_show(project.show.root, use_cache)
     result, notes = prepare(project, now, allow_shrink, cache, watch)
     feeds_dir = project.show.feeds_dir
@@ -298,6 +322,7 @@ def build(
     if not use_cache:
         fragments.forget()
         fragments = FragmentPool(feeds_dir, None)
+    last.forget()  # feeds/ changes below: only a build that commits records itself again
     remove_leftovers(feeds_dir)
     wanted = set()
     with Staging() as staging:
@@ -317,6 +342,16 @@ def build(
         result.removed = _remove_stale(feeds_dir, wanted)
         fragments.save()
         cache.prune()
+        if use_cache:
+            last.save(
+                inputs,
+                project.episodes,
+                result.published,
+                len(result.feeds),
+                len(result.feeds[0].items),
+                result.warnings,
+                len(wanted),
+            )
     result.websub_failures = announce(
         project.show.websub_hub, result.feeds, result.written, feeds_dir
     )
@@ -327,7 +362,11 @@ def check_outputs(
     root: Path, now: datetime, use_cache: bool = True
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
-    project = load_project(root)
+    inputs = read_inputs(root)
+    hit = LastBuild(root).unchanged(inputs, now) if use_cache else None
+    if hit is not None:
+        return _unchanged_result(hit, Stopwatch()), []
+    project = load_project(root, inputs)
     cache = RenderCache.for_show(project.show.root, use_cache)
     result, notes = prepare(project, now, allow_shrink=True, cache=cache)
     feeds_dir = project.show.feeds_dir
@@ -339,6 +378,14 @@ def check_outputs(
             differ.append(relpath)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)
+
+
+def _unchanged_result(hit: tuple[Summary, list[Problem], int], watch: Stopwatch) -> BuildResult:
+    """The result of a build whose inputs and feeds/ are those of the last build."""
+    summary, warnings, outputs = hit
+    result = BuildResult([], [], [], [], warnings, unchanged=outputs, recorded=summary)
+    result.timings = watch.seconds
+    return result
 
 
 def _stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:

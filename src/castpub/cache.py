@@ -28,7 +28,7 @@ from castpub.store import VideoInfo
 CACHE_DIR = ".castpub-cache"
 FORMAT = 2  # bump when the entry layout changes
 MAGIC = b"castpub-notes 2\n"
-RENDER_LIBRARIES = ("markdown-it-py", "mdurl", "nh3")
+RENDER_LIBRARIES = ("cmarkgfm", "nh3")
 
 
 @lru_cache(maxsize=1)

@@ -115,20 +115,20 @@ def build(
         obj.detail(f"removed {path}")
     for failure in result.websub_failures:
         click.echo(f"warning: {failure}", err=True)
+    if result.recorded is not None:
+        obj.detail("no input changed since the last build: nothing parsed, rendered or written")
     obj.detail("time: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.timings.items()))
-    items = len(result.feeds[0].items)
+    summary = result.summary()
+    items = summary.items
     click.echo(
-        f"built {len(result.feeds)} feed{'s' if len(result.feeds) != 1 else ''} with {items} "
+        f"built {summary.feeds} feed{'s' if summary.feeds != 1 else ''} with {items} "
         f"item{'s' if items != 1 else ''}: {len(result.written)} file(s) written, "
         f"{result.unchanged} unchanged, {len(result.removed)} removed"
-        + (f"; {len(result.drafts)} draft(s)" if result.drafts else "")
+        + (f"; {summary.drafts} draft(s)" if summary.drafts else "")
     )
-    upcoming = result.next_scheduled
-    if upcoming is not None:
-        click.echo(
-            f"next scheduled: {upcoming.path.name} at {upcoming.date.isoformat()} "
-            f"({len(result.scheduled)} scheduled)"
-        )
+    if summary.next_scheduled is not None:
+        name, date = summary.next_scheduled
+        click.echo(f"next scheduled: {name} at {date} ({summary.scheduled} scheduled)")
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s); castpub check lists them")
     if stale:

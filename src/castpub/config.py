@@ -184,10 +184,11 @@ KNOWN_KEYS = frozenset(REQUIRED) | {
 }
 
 
-def load_show(root: Path) -> Show:
+def load_show(root: Path, data: bytes | None = None) -> Show:
+    """Read podcast.yaml (or parse `data`, its bytes already read)."""
     path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except FileNotFoundError:
         raise invalid(
             path,

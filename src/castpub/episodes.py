@@ -7,6 +7,7 @@ over podcast.yaml defaults. This module handles the first; assemble.py merges th
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,14 +86,18 @@ def find_episode_files(show: Show) -> list[Path]:
     if not directory.is_dir():
         return []
     found = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        if not path.name.lower().endswith(EXTENSIONS):
-            continue
-        if any(fnmatch.fnmatch(path.name, pattern) for pattern in show.exclude):
-            continue
-        found.append(path)
+    # By name: the order of Paths in one folder, without comparing 10 000 Path objects; scandir's
+    # is_file (following symlinks, as Path.is_file) mostly needs no stat.
+    with os.scandir(directory) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            name = entry.name
+            if name.startswith(".") or not name.lower().endswith(EXTENSIONS):
+                continue
+            if not entry.is_file():
+                continue
+            if any(fnmatch.fnmatch(name, pattern) for pattern in show.exclude):
+                continue
+            found.append(directory / name)
     return found
 
 
@@ -122,10 +127,11 @@ def decode(data: bytes, path: Path) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
-def read_episode(path: Path, show: Show) -> ReadResult:
-    """Read one episode file; every problem found is returned, nothing is raised."""
+def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResult:
+    """Read one episode file (or parse `data`, its bytes already read); every problem found is
+    returned, nothing is raised."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         return ReadResult(None, [Problem(path, None, f"cannot read: {exc.strerror}")], [])
     if len(data) > MAX_BYTES:

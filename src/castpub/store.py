@@ -184,10 +184,11 @@ def playlist_info(record: Mapping[str, Any]) -> PlaylistInfo:
     )
 
 
-def load_store(path: Path) -> Store:
-    """Read the store; a missing file is an empty store, a broken one an error (never overwritten)."""
+def load_store(path: Path, raw: bytes | None = None) -> Store:
+    """Read the store (or parse `raw`, its bytes already read); a missing file is an empty store,
+    a broken one an error (never overwritten)."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except FileNotFoundError:
         return Store()
     try:

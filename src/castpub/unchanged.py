@@ -1,0 +1,224 @@
+"""The no-change fast path: a build whose inputs are byte for byte those of the last successful
+build, and whose feeds/ is still exactly what that build left, has nothing to do.
+
+.castpub-cache/last-build.json records, after a build committed, a hash of every input: the bytes
+of podcast.yaml, of data/youtube.json and of every episode file (by name, in order), castpub's code
+and data files and the versions of its renderers and serializers (cache.feed_salt). For each
+episode it also records whether it is published and its date, so that the split into due,
+draft and scheduled can be made again for another --now without parsing anything; and the size
+and mtime of every file in feeds/. A build first reads and hashes every input (never trusting
+mtimes for inputs); when all of them, the due episodes and every file in feeds/ match, it parses,
+renders and writes nothing. Anything else (a missing or corrupt record included) is a full build.
+The warnings and the summary the CLI prints are those the last build derived from the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from castpub.cache import CACHE_DIR, feed_salt
+from castpub.config import CONFIG_NAME, Show, load_show
+from castpub.episodes import Episode, find_episode_files
+from castpub.errors import Problem
+
+RECORD_NAME = "last-build.json"
+RECORD_FORMAT = 1
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def build_salt() -> str:
+    """feed_salt (castpub's code, renderer and serializer versions) and castpub's data files."""
+    digest = hashlib.blake2b(f"{RECORD_FORMAT}\0{feed_salt()}".encode(), digest_size=16)
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix not in (".py", ".pyc"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Inputs:
+    """Every input of a build, read once: what is parsed is exactly what was hashed."""
+
+    show: Show
+    config: str
+    store: str | None
+    store_bytes: bytes | None
+    episodes: list[tuple[Path, str]]  # (path, hash of its bytes), in build order
+    data: dict[Path, bytes] = field(default_factory=dict)  # episode bytes, until parsed
+
+
+def read_inputs(root: Path) -> Inputs:
+    """Read podcast.yaml, the store and every episode file once, and hash them."""
+    try:
+        config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
+    except OSError:
+        config_bytes = None  # load_show reports it
+    show = load_show(root, config_bytes)
+    assert config_bytes is not None  # load_show raised otherwise
+    try:
+        store_bytes: bytes | None = show.store_path.read_bytes()
+    except OSError:
+        store_bytes = None  # load_store reads it again and reports what is wrong
+    store = _hash(store_bytes) if store_bytes is not None else None
+    episodes = []
+    data = {}
+    for path in find_episode_files(show):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            episodes.append((path, ""))  # read_episode reports it
+            continue
+        episodes.append((path, _hash(raw)))
+        data[path] = raw
+    return Inputs(show, _hash(config_bytes), store, store_bytes, episodes, data)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the CLI says about a build, without its feeds and episodes."""
+
+    feeds: int
+    items: int
+    drafts: int
+    scheduled: int
+    next_scheduled: tuple[str, str] | None  # (file name, ISO date)
+
+
+def split_counts(
+    dates: list[tuple[str, bool, datetime]], now: datetime
+) -> tuple[list[str], int, list[tuple[str, datetime]]]:
+    """(due names, number of drafts, scheduled (name, date)), as build.split_by_status splits."""
+    due, drafts, scheduled = [], 0, []
+    for name, published, date in dates:
+        if not published:
+            drafts += 1
+        elif date > now:
+            scheduled.append((name, date))
+        else:
+            due.append(name)
+    return due, drafts, scheduled
+
+
+def feeds_files(feeds_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every file under feeds_dir: relative path -> (size, mtime_ns)."""
+    found = {}
+    for dirpath, _, filenames in os.walk(feeds_dir):
+        rel = os.path.relpath(dirpath, feeds_dir)
+        for name in filenames:
+            try:
+                stat = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
+            except OSError:
+                continue
+            found[name if rel == "." else f"{rel}/{name}"] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _path(root: Path, text: str | None) -> Path | None:
+    return None if text is None else root / text
+
+
+def _relative(root: Path, path: Path | None) -> str | None:
+    if path is None:
+        return None
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+class LastBuild:
+    """The record of the last successful build, in .castpub-cache/."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / CACHE_DIR / RECORD_NAME
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def unchanged(self, inputs: Inputs, now: datetime) -> tuple[Summary, list[Problem], int] | None:
+        """(summary, warnings, number of output files) when nothing changed, else None."""
+        try:
+            record = json.loads(self.path.read_bytes())
+            if record.get("salt") != build_salt():
+                return None
+            if (record["config"], record["store"]) != (inputs.config, inputs.store):
+                return None
+            recorded = record["episodes"]
+            if [[p.name, h] for p, h in inputs.episodes] != [r[:2] for r in recorded]:
+                return None
+            dates = [(str(n), bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded]
+            due, drafts, scheduled = split_counts(dates, now)
+            if due != record["due"]:
+                return None
+            files = {str(k): (int(v[0]), int(v[1])) for k, v in record["files"].items()}
+            if feeds_files(inputs.show.feeds_dir) != files:
+                return None
+            upcoming = min(scheduled, key=lambda s: s[1], default=None)
+            summary = Summary(
+                int(record["feeds"]),
+                int(record["items"]),
+                drafts,
+                len(scheduled),
+                (upcoming[0], upcoming[1].isoformat()) if upcoming else None,
+            )
+            warnings = [
+                Problem(_path(self.root, p), line, what, fix, bool(warning))
+                for p, line, what, fix, warning in record["warnings"]
+            ]
+            return summary, warnings, int(record["outputs"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def save(
+        self,
+        inputs: Inputs,
+        episodes: list[Episode],
+        due: list[Episode],
+        feeds: int,
+        items: int,
+        warnings: list[Problem],
+        outputs: int,
+    ) -> None:
+        """Record a build that committed; a failure only costs the next build its fast path."""
+        by_path = {e.path: e for e in episodes}
+        recorded: list[list[Any]] = []
+        for path, digest in inputs.episodes:
+            episode = by_path.get(path)
+            if episode is None or not digest:  # every file parsed, or the build failed
+                return
+            recorded.append([path.name, digest, episode.published, episode.date.isoformat()])
+        record = {
+            "salt": build_salt(),
+            "config": inputs.config,
+            "store": inputs.store,
+            "episodes": recorded,
+            "due": [e.path.name for e in due],
+            "feeds": feeds,
+            "items": items,
+            "outputs": outputs,
+            "warnings": [
+                [_relative(self.root, w.path), w.line, w.what, w.fix, w.warning] for w in warnings
+            ],
+            "files": {k: list(v) for k, v in feeds_files(inputs.show.feeds_dir).items()},
+        }
+        data = json.dumps(record, separators=(",", ":")).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".last-build.", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.path)
+        except OSError:
+            return

@@ -23,7 +23,7 @@ from castpub.guard import PublishedItem, check_guids, published_items
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Staging, inside, remove_leftovers, same_bytes
+from castpub.output import Confined, Staging, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
@@ -325,6 +325,7 @@ def build(
     last.forget()  # feeds/ changes below: only a build that commits records itself again
     remove_leftovers(feeds_dir)
     wanted = set()
+    confined = Confined(feeds_dir)
     with Staging() as staging:
         files = outputs(project, result.feeds, notes, result.published, fragments)
         while True:
@@ -334,7 +335,7 @@ def build(
                 break
             wanted.add(relpath)
             with watch.stage("write"):
-                staging.add(inside(feeds_dir, relpath), data)
+                staging.add(confined.path(relpath), data)
         with watch.stage("write"):
             result.written = staging.commit()
         result.unchanged = staging.unchanged
@@ -372,9 +373,10 @@ def check_outputs(
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()
+    confined = Confined(feeds_dir)
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if not same_bytes(inside(feeds_dir, relpath), data):
+        if not same_bytes(confined.path(relpath), data):
             differ.append(relpath)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +21,7 @@ from pathlib import Path
 
 from castpub import __version__
 from castpub.notes import Notes
+from castpub.output import write_cache_file
 from castpub.store import VideoInfo
 
 CACHE_DIR = ".castpub-cache"
@@ -97,15 +96,7 @@ class RenderCache:
         if path is None:
             return
         self.used.add(key)
-        data = _encode(notes)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            return
+        write_cache_file(path, _encode(notes))
 
     def prune(self) -> int:
         """Remove the entries this build did not use; returns how many."""
@@ -267,11 +258,4 @@ class FragmentPool:
                 "items": [[k, a, b] for k, (a, b) in items.items()],
             }
         data = json.dumps({"salt": feed_salt(), "files": files}, separators=(",", ":")).encode()
-        try:
-            self.manifest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".feeds.", suffix=".tmp", dir=self.manifest.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, self.manifest)
-        except OSError:
-            return
+        write_cache_file(self.manifest, data)

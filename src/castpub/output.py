@@ -119,6 +119,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
         return bool(staging.commit())
 
 
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Best-effort atomic write for castpub's own cache: a temporary file renamed into place, no
+    fsync (losing an entry costs a re-render, never a wrong result) and no error if it fails."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        return False
+    return True
+
+
 def remove_leftovers(directory: Path) -> None:
     """Delete temporary files a killed run left behind."""
     if directory.is_dir():

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -28,6 +27,7 @@ from castpub.cache import CACHE_DIR, feed_salt
 from castpub.config import CONFIG_NAME, Show, load_show
 from castpub.episodes import Episode, find_episode_files
 from castpub.errors import Problem
+from castpub.output import write_cache_file
 
 RECORD_NAME = "last-build.json"
 RECORD_FORMAT = 1
@@ -214,11 +214,4 @@ class LastBuild:
             "files": {k: list(v) for k, v in feeds_files(inputs.show.feeds_dir).items()},
         }
         data = json.dumps(record, separators=(",", ":")).encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".last-build.", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, self.path)
-        except OSError:
-            return
+        write_cache_file(self.path, data)

@@ -20,7 +20,16 @@ from castpub.refresh import Pacer, Refresh, prepare
 from castpub.store import Store, load_store, save_store
 from castpub.youtube import YouTube
 from conftest import run_castpub, write_episode
-from youtube_fakes import BOT, PRIVATE, WATCH, Recorder, extractor_error, loopback, playlist_of
+from youtube_fakes import (
+    BOT,
+    PRIVATE,
+    WATCH,
+    Recorder,
+    extractor_error,
+    loopback,
+    playlist_of,
+    stale_store,
+)
 from youtube_fakes import video_of as recorded_video
 
 PID = "PLt5yu3-wZAlQLfIN0MMgp0wVV6MP3bM4_"
@@ -185,7 +194,7 @@ def test_build_refresh_offline_still_builds_and_exits_stale(
     )
     fresh = run_castpub(root, "build", "--refresh")
     assert fresh.exit_code == 0, fresh.output  # the store was fresh: nothing asked
-    _stale_store(root)
+    stale_store(root)
     result = run_castpub(root, "build", "--refresh")
     assert result.exit_code == 3, result.output
     assert "built 2 feeds with 4 items" in result.stdout
@@ -193,23 +202,12 @@ def test_build_refresh_offline_still_builds_and_exits_stale(
     assert durations(root) == ALL_DURATIONS
 
 
-def _stale_store(root: Path) -> bytes:
-    """A store with every record fetched long ago: a refresh asks for all of them again."""
-    path = root / "data" / "youtube.json"
-    data = json.loads(path.read_text())
-    for section in ("videos", "playlists"):
-        for record in data[section].values():
-            record["fetched_at"] = "2020-01-01T00:00:00+00:00"
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    return path.read_bytes()
-
-
 def test_429_stops_after_the_first_429_and_keeps_only_prior_successes(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_project("youtube")
     filled(root, monkeypatch)
-    before = _stale_store(root)
+    before = stale_store(root)
     show = load_show(root)
     recorder = Recorder()
     with loopback(429) as server:
@@ -250,7 +248,7 @@ def test_429_through_the_cli_exits_stale_and_says_when_to_retry(
 ) -> None:
     root = make_project("youtube")
     filled(root, monkeypatch)
-    before = _stale_store(root)
+    before = stale_store(root)
     with loopback(429) as server:
         use(
             monkeypatch,
@@ -381,7 +379,7 @@ def test_an_empty_answer_never_empties_a_known_playlist(
 ) -> None:
     root = make_project("youtube")
     filled(root, monkeypatch)
-    before = _stale_store(root)
+    before = stale_store(root)
     recorder = Recorder()
     recorder.answers[f"https://www.youtube.com/playlist?list={PID}"] = playlist_of(PID, [])
     use(monkeypatch, lambda show: recorder.youtube(show.youtube))

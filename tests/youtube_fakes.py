@@ -169,3 +169,14 @@ def loopback(status: int) -> Iterator[Loopback]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def stale_store(root: Path) -> bytes:
+    """A store with every record fetched long ago: a refresh asks for all of them again."""
+    path = root / "data" / "youtube.json"
+    data = json.loads(path.read_text())
+    for section in ("videos", "playlists"):
+        for record in data[section].values():
+            record["fetched_at"] = "2020-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return path.read_bytes()

@@ -11,8 +11,7 @@ import click
 from castpub.cli_common import Context, parse_now, user_errors, utc_now_text, wait_option
 from castpub.config import Show
 from castpub.errors import StaleData
-from castpub.fetch import Reason
-from castpub.fetching import Downloaded, Progress
+from castpub.fetch import Downloaded, Progress, Reason
 from castpub.lock import project_lock
 from castpub.media import Fetchers, MediaReport
 

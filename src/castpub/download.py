@@ -16,8 +16,7 @@ import yt_dlp
 from yt_dlp.utils import DownloadError
 
 from castpub import fetch
-from castpub.fetch import FetchFailed, Reason, watched
-from castpub.fetching import Downloaded, Progress
+from castpub.fetch import Downloaded, FetchFailed, Progress, Reason, watched
 from castpub.youtube import classify
 
 __all__ = ["DownloadOptions", "classify", "download_audio", "watch_url"]

@@ -1,4 +1,5 @@
-"""What asking the network can end in: one classification for refresh, media and HTTP.
+"""What asking the network can end in: one classification of failures for refresh, media and
+HTTP, and what the media adapters hand back when they succeed.
 
 Kept apart from youtube.py so that commands which never talk to YouTube never import yt-dlp
 (a second of start-up).
@@ -9,7 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -81,3 +84,20 @@ def watched(work: Callable[[Callable[[], None]], T], window: float, what: str) -
         raise result["error"]
     value: T = result["value"]
     return value
+
+
+# What the media adapters (download.py, http.py) hand back when they succeed.
+Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes if known)
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    path: Path  # the complete file, still in the partial folder
+    duration: float | None
+
+
+@dataclass(frozen=True)
+class Learnt:
+    url: str
+    length: int
+    type: str | None  # None when the server names none worth keeping

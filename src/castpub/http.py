@@ -12,8 +12,7 @@ from collections.abc import Callable
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from castpub.fetch import STALL_FACTOR, FetchFailed, Reason, watched
-from castpub.fetching import Learnt
+from castpub.fetch import STALL_FACTOR, FetchFailed, Learnt, Reason, watched
 
 __all__ = ["learn_media"]
 

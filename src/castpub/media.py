@@ -21,8 +21,7 @@ from castpub.build import Project, split_by_status
 from castpub.config import CONFIG_NAME, Show
 from castpub.episodes import Episode
 from castpub.errors import Problem, invalid
-from castpub.fetch import FetchFailed, Reason
-from castpub.fetching import Downloaded, Learnt, Progress
+from castpub.fetch import Downloaded, FetchFailed, Learnt, Progress, Reason
 from castpub.store import Store, save_store
 
 __all__ = [

@@ -33,7 +33,7 @@ from castpub.fetch import FetchFailed
 from castpub.youtube import YouTube
 from conftest import run_castpub
 from mediaserver import MediaServer, Served, media_server, wav_bytes
-from youtube_fakes import Recorder
+from youtube_fakes import Recorder, stale_store
 
 TIMEOUT = 0.3  # youtube.socket_timeout for every run here
 HANG = 25  # seconds: far beyond any bound castpub sets with TIMEOUT, short of a real hang
@@ -168,16 +168,6 @@ class _Fetcher:
         return self.recorded.playlist(playlist_id)
 
 
-def _stale(root: Path) -> None:
-    """Every record fetched long ago, so a refresh asks for all of them again."""
-    path = root / "data" / "youtube.json"
-    data = json.loads(path.read_text())
-    for section in ("videos", "playlists"):
-        for record in data[section].values():
-            record["fetched_at"] = "2020-01-01T00:00:00+00:00"
-    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-
-
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_refresh_meets_a_network_fault(
     fault: Fault, make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
@@ -187,7 +177,7 @@ def test_refresh_meets_a_network_fault(
     recorder = Recorder()
     monkeypatch.setattr(cli_youtube, "make_fetcher", lambda show: recorder.youtube(show.youtube))
     assert run_castpub(root, "refresh").exit_code == 0
-    _stale(root)
+    stale_store(root)
     feeds = feeds_after_build(root)
     before = store_json(root)
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_guid, episode_link
 from castpub.cache import FragmentPool, RenderCache, feed_salt, render_key
 from castpub.config import Show, load_show
-from castpub.episodes import Episode, find_episode_files, read_episode
+from castpub.episodes import Episode, ReadResult, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
 from castpub.feeds import item_key, serialize_feed
 from castpub.guard import PublishedItem, check_guids, published_items
@@ -25,6 +26,7 @@ from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Confined, Staging, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, page_link, show_page
+from castpub.parsecache import ParseCache
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, read_inputs
@@ -32,9 +34,11 @@ from castpub.websub import announce, hub_links
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
 OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
-# Below this many episodes to render, starting worker processes costs more than it saves.
+# Below this many episodes to parse or render, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
 RenderArgs = tuple[str, VideoInfo | None, tuple[Chapter, ...], str | None]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Stopwatch:
@@ -96,17 +100,20 @@ class BuildResult:
         )
 
 
-def load_project(root: Path, inputs: Inputs | None = None) -> Project:
-    """Read podcast.yaml, the store and every episode (or parse the bytes `inputs` read); raise
-    with every problem found."""
+def load_project(
+    root: Path,
+    inputs: Inputs | None = None,
+    parsed: ParseCache | None = None,
+    workers: Workers | None = None,
+) -> Project:
+    """Read podcast.yaml, the store and every episode (or parse the bytes `inputs` read, taking
+    unchanged files from `parsed`); raise with every problem found."""
     show = inputs.show if inputs else load_show(root)
     store = load_store(show.store_path, inputs.store_bytes if inputs else None)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []
-    paths = [path for path, _ in inputs.episodes] if inputs else find_episode_files(show)
-    for path in paths:
-        result = read_episode(path, show, inputs.data.pop(path, None) if inputs else None)
+    for result in _read_all(show, inputs, parsed, workers or Workers(1)):
         problems.extend(result.problems)
         warnings.extend(result.warnings)
         if result.episode is not None:
@@ -115,6 +122,34 @@ def load_project(root: Path, inputs: Inputs | None = None) -> Project:
     if problems:
         raise InvalidInput(problems)
     return Project(show, store, episodes, warnings)
+
+
+def _read_all(
+    show: Show, inputs: Inputs | None, parsed: ParseCache | None, workers: Workers
+) -> list[ReadResult]:
+    """Every episode's ReadResult in build order: cached ones as they are, the others parsed
+    (in worker processes when there are many)."""
+    if inputs is None:
+        return [read_episode(path, show) for path in find_episode_files(show)]
+    cache = parsed or ParseCache(None, inputs.config)
+    results: list[ReadResult | None] = []
+    missing: list[tuple[int, Path, str, bytes | None]] = []
+    for path, digest in inputs.episodes:
+        data = inputs.data.pop(path, None)
+        hit = cache.get(path, digest, data) if data is not None else None
+        if hit is None:
+            missing.append((len(results), path, digest, data))
+        results.append(hit)
+    parsed_now = workers.map(_parse_one, [(path, show, data) for _, path, _, data in missing])
+    for (index, path, digest, data), result in zip(missing, parsed_now, strict=True):
+        results[index] = result
+        if data is not None:
+            cache.put(path, digest, data, result)
+    return [r for r in results if r is not None]
+
+
+def _parse_one(args: tuple[Path, Show, bytes | None]) -> ReadResult:
+    return read_episode(*args)
 
 
 def _duplicates(show: Show, episodes: list[Episode]) -> list[Problem]:
@@ -155,7 +190,7 @@ def render_all(
     project: Project,
     episodes: list[Episode],
     cache: RenderCache | None = None,
-    workers: int = 1,
+    workers: Workers | None = None,
 ) -> dict[str, Notes]:
     """Notes of every episode: from the cache when its inputs are unchanged, else rendered (in
     `workers` processes when there are enough to pay for starting them)."""
@@ -171,7 +206,7 @@ def render_all(
             missing.append((episode.id, key, args))
         else:
             notes[episode.id] = hit
-    rendered = _render_many([args for _, _, args in missing], workers)
+    rendered = (workers or Workers(1)).map(_render_one, [args for _, _, args in missing])
     for (episode_id, key, _), result in zip(missing, rendered, strict=True):
         notes[episode_id] = result
         if key:
@@ -183,14 +218,31 @@ def _render_one(args: RenderArgs) -> Notes:
     return render_notes(*args)
 
 
-def _render_many(jobs: list[RenderArgs], workers: int) -> list[Notes]:
-    if workers < 2 or len(jobs) < PARALLEL_MIN:
-        return [_render_one(args) for args in jobs]
-    # fork: workers start in milliseconds and inherit the imported renderer; castpub holds no
-    # threads or locks that a forked child could inherit mid-use.
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_render_one, jobs, chunksize=chunk))
+class Workers:
+    """Worker processes shared by the stages that pay for them (parsing, rendering), started at
+    the first batch large enough: a rebuild that parses and renders a few episodes starts none."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
+        if self.count < 2 or len(jobs) < PARALLEL_MIN:
+            return [function(job) for job in jobs]
+        if self._pool is None:
+            # fork: workers start in milliseconds and inherit the imported parser and renderer;
+            # castpub holds no threads or locks that a forked child could inherit mid-use.
+            self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("fork"))
+        chunk = max(1, len(jobs) // (self.count * 8))
+        return list(self._pool.map(function, jobs, chunksize=chunk))
 
 
 def available_cores() -> int:
@@ -248,11 +300,12 @@ def prepare(
     allow_shrink: bool = False,
     cache: RenderCache | None = None,
     stopwatch: Stopwatch | None = None,
+    workers: Workers | None = None,
 ) -> tuple[BuildResult, dict[str, Notes]]:
     watch = stopwatch or Stopwatch()
     published, drafts, scheduled = split_by_status(project.episodes, now)
     with watch.stage("render"):
-        notes = render_all(project, published, cache, available_cores())
+        notes = render_all(project, published, cache, workers)
     with watch.stage("assemble"):
         feeds = assemble(project.show, published, notes, project.store)
     with watch.stage("guard"):
@@ -313,10 +366,12 @@ def build(
         hit = last.unchanged(inputs, now) if use_cache else None
     if hit is not None:
         return _unchanged_result(hit, watch)
-    with watch.stage("read"):
-        project = load_project(root, inputs)
-    cache = RenderCache.for_show(project.show.root, use_cache)
-    result, notes = prepare(project, now, allow_shrink, cache, watch)
+    parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
+    with Workers(available_cores()) as workers:
+        with watch.stage("read"):
+            project = load_project(root, inputs, parsed, workers)
+        cache = RenderCache.for_show(project.show.root, use_cache)
+        result, notes = prepare(project, now, allow_shrink, cache, watch, workers)
     feeds_dir = project.show.feeds_dir
     fragments = FragmentPool.for_show(project.show.root, feeds_dir)
     if not use_cache:
@@ -342,6 +397,7 @@ def build(
     with watch.stage("write"):
         result.removed = _remove_stale(feeds_dir, wanted)
         fragments.save()
+        parsed.save()
         cache.prune()
         if use_cache:
             last.save(
@@ -367,9 +423,11 @@ def check_outputs(
     hit = LastBuild(root).unchanged(inputs, now) if use_cache else None
     if hit is not None:
         return _unchanged_result(hit, Stopwatch()), []
-    project = load_project(root, inputs)
-    cache = RenderCache.for_show(project.show.root, use_cache)
-    result, notes = prepare(project, now, allow_shrink=True, cache=cache)
+    parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
+    with Workers(available_cores()) as workers:
+        project = load_project(root, inputs, parsed, workers)
+        cache = RenderCache.for_show(project.show.root, use_cache)
+        result, notes = prepare(project, now, True, cache, None, workers)
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()

@@ -1,0 +1,189 @@
+"""The parse cache, .castpub-cache/episodes.json: unchanged episode files are not parsed again.
+
+Parsing front matter is most of a rebuild's reading time (libyaml's C loader still costs a
+quarter of a millisecond per file). An episode is a pure function of its file name, its bytes,
+podcast.yaml and castpub's code, so an entry is found by the hash of the file's bytes (which the
+build computes anyway) under a salt of the other three: any change to them misses. The file is
+JSON, not pickle, so a cache folder from elsewhere can at worst cost a re-parse. A missing,
+corrupt or foreign file is only a miss; files with problems are never cached (they are parsed
+again, so their messages stay exact).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from castpub.cache import CACHE_DIR, code_salt
+from castpub.episodes import Episode, MediaRef, ReadResult, decode, split_front_matter
+from castpub.errors import Problem
+from castpub.output import write_cache_file
+from castpub.text import clean_text
+from castpub.videos import VideoRef
+
+NAME = "episodes.json"
+FORMAT = 1
+
+
+def _date(value: datetime) -> list[Any]:
+    """A date that comes back identical: wall time, zone and fold for IANA zones (a time in a
+    DST gap must not be normalised), else the ISO text with its fixed offset."""
+    if isinstance(value.tzinfo, ZoneInfo):
+        return [value.replace(tzinfo=None).isoformat(), value.tzinfo.key, value.fold]
+    return [value.isoformat(), None, 0]
+
+
+def _undate(raw: list[Any]) -> datetime:
+    text, zone, fold = raw
+    if zone is None:
+        return datetime.fromisoformat(text)
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone), fold=int(fold))
+
+
+def _video(ref: VideoRef | None) -> list[Any] | None:
+    return None if ref is None else [ref.video_id, ref.playlist_id, ref.line]
+
+
+def _unvideo(raw: list[Any] | None) -> VideoRef | None:
+    return None if raw is None else VideoRef(str(raw[0]), raw[1], int(raw[2]))
+
+
+def _round_trips(value: Any) -> bool:
+    try:
+        return bool(json.loads(json.dumps(value)) == value)
+    except (TypeError, ValueError):
+        return False
+
+
+def encode(episode: Episode, warnings: list[Problem], body_clean: bool) -> dict[str, Any] | None:
+    """An entry for one parsed episode, or None when it cannot be stored exactly."""
+    if not _round_trips(episode.extra):
+        return None
+    media = episode.media
+    return {
+        "id": episode.id,
+        "slug": episode.slug,
+        "title": episode.title,
+        "date": _date(episode.date),
+        "body_line": episode.body_line,
+        "body_clean": body_clean,
+        "author": episode.author,
+        "tags": list(episode.tags),
+        "published": episode.published,
+        "guid": episode.guid,
+        "description": episode.description,
+        "video": _video(episode.video),
+        "videos": [_video(v) for v in episode.videos],
+        "media": None if media is None else [media.url, media.length, media.type],
+        "episode_type": episode.episode_type,
+        "season": episode.season,
+        "number": episode.number,
+        "explicit": episode.explicit,
+        "image": episode.image,
+        "extra": episode.extra,
+        "lines": episode.lines,
+        "warnings": [[w.line, w.what, w.fix] for w in warnings],
+    }
+
+
+def decode_entry(path: Path, entry: dict[str, Any], data: bytes) -> ReadResult | None:
+    """The episode an entry describes, its body cut again from the file's bytes."""
+    text, _ = decode(data, path)
+    parts = split_front_matter(text) if text is not None else None
+    if parts is None:
+        return None
+    body = parts[1] if entry["body_clean"] else clean_text(parts[1])
+    media = entry["media"]
+    episode = Episode(
+        path=path,
+        id=entry["id"],
+        slug=entry["slug"],
+        title=entry["title"],
+        date=_undate(entry["date"]),
+        body=body,
+        body_line=int(entry["body_line"]),
+        author=entry["author"],
+        tags=tuple(entry["tags"]),
+        published=entry["published"],
+        guid=entry["guid"],
+        description=entry["description"],
+        video=_unvideo(entry["video"]),
+        videos=tuple(v for v in map(_unvideo, entry["videos"]) if v is not None),
+        media=None if media is None else MediaRef(media[0], media[1], media[2]),
+        episode_type=entry["episode_type"],
+        season=entry["season"],
+        number=entry["number"],
+        explicit=entry["explicit"],
+        image=entry["image"],
+        extra=entry["extra"],
+        lines={str(k): int(v) for k, v in entry["lines"].items()},
+    )
+    warnings = [
+        Problem(path, line, what, fix, warning=True) for line, what, fix in entry["warnings"]
+    ]
+    return ReadResult(episode, [], warnings)
+
+
+def body_is_clean(data: bytes, path: Path) -> bool:
+    """Whether the body needs no clean_text, so that a hit can skip it."""
+    text, _ = decode(data, path)
+    parts = split_front_matter(text) if text is not None else None
+    return parts is not None and clean_text(parts[1]) == parts[1]
+
+
+class ParseCache:
+    """Parsed episodes by file name and hash of bytes; `None` as path turns it off."""
+
+    def __init__(self, path: Path | None, config_hash: str) -> None:
+        self.path = path
+        self.salt = hashlib.blake2b(
+            f"{FORMAT}\0{code_salt()}\0{config_hash}".encode(), digest_size=16
+        ).hexdigest()
+        self.entries: dict[str, tuple[str, dict[str, Any]]] = self._load()
+        self.kept: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    @classmethod
+    def for_show(cls, root: Path, config_hash: str, enabled: bool = True) -> ParseCache:
+        return cls(root / CACHE_DIR / NAME if enabled else None, config_hash)
+
+    def _load(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_bytes())
+            if data.get("salt") != self.salt:
+                return {}
+            return {str(name): (str(digest), entry) for name, digest, entry in data["episodes"]}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def get(self, path: Path, digest: str, data: bytes) -> ReadResult | None:
+        found = self.entries.get(path.name)
+        if found is None or found[0] != digest or not digest:
+            return None
+        try:
+            result = decode_entry(path, found[1], data)
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+        if result is not None:
+            self.kept[path.name] = found
+        return result
+
+    def put(self, path: Path, digest: str, data: bytes, result: ReadResult) -> None:
+        if self.path is None or result.episode is None or result.problems or not digest:
+            return
+        entry = encode(result.episode, result.warnings, body_is_clean(data, path))
+        if entry is not None:
+            self.kept[path.name] = (digest, entry)
+
+    def save(self) -> None:
+        """Keep the entries of the files this build read; a failure only costs a re-parse."""
+        if self.path is None:
+            return
+        rows = [[name, digest, entry] for name, (digest, entry) in sorted(self.kept.items())]
+        data = json.dumps({"salt": self.salt, "episodes": rows}, separators=(",", ":"))
+        write_cache_file(self.path, data.encode())

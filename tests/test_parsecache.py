@@ -1,0 +1,117 @@
+"""The parse cache: an episode taken from .castpub-cache/episodes.json is the episode a fresh
+parse gives, field for field, and anything that could make it differ is a miss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from castpub.build import Project, load_project
+from castpub.episodes import Episode
+from castpub.parsecache import ParseCache
+from castpub.unchanged import read_inputs
+from conftest import write_episode
+
+# Front matter of the kinds the real blogs use, each stored and read back.
+TRICKY = {
+    "2021-03-28-dst-gap.md": "title: Gap\ndate: 2021-03-28 02:30:00",  # not a Paris wall time
+    "2021-10-31-dst-fold.md": "title: Fold\ndate: 2021-10-31 02:30:00",  # twice a Paris time
+    "2021-05-05-offset.md": "title: Offset\ndate: 2021-05-05 10:00:00 +05:30",
+    "2021-05-06-ist.md": "title: IST\ndate: 2021-05-06 10:00 IST",  # warns: ambiguous zone
+    "2021-05-07-from-name.md": "title: From name\nauthor: [rbowen, Someone Else]",
+    "2021-05-08-extra.md": "title: Extra\nfoo: {a: [1, 2]}\nwhen: 2021-05-08\nseason: 2",
+    "2021-05-09-media.md": "title: M\nmedia: {url: 'https://e.org/a.mp3', length: 5}",
+    "2021-05-10-control.md": "title: Control\npublished: false",
+}
+
+
+def _project(root: Path, cache: ParseCache) -> Project:
+    return load_project(root, read_inputs(root), cache)
+
+
+def _fields(episode: Episode) -> tuple[object, ...]:
+    # Equal datetimes may still differ in wall time and offset, which feeds and URLs show.
+    return (episode, episode.date.isoformat(), episode.date.tzinfo and episode.date.utcoffset())
+
+
+def _show(make_project) -> Path:  # type: ignore[no-untyped-def]
+    root: Path = make_project("varied")
+    config = root / "podcast.yaml"
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text("".join(x for x in lines if not x.startswith("timezone:")))
+    config.write_text(config.read_text() + "timezone: Europe/Paris\n")
+    for name, front in TRICKY.items():
+        body = "Intro.\n\nSteve: a \x07bell and <b>bold</b>.\n" if "control" in name else "Hi.\n"
+        write_episode(root, name, front, body)
+    return root
+
+
+def test_cached_episodes_equal_parsed_ones(make_project) -> None:
+    root = _show(make_project)
+    config = read_inputs(root).config
+    first = ParseCache.for_show(root, config)
+    fresh = _project(root, first)
+    assert not first.entries
+    first.save()
+    second = ParseCache.for_show(root, config)
+    cached = _project(root, second)
+    # A date among unknown keys has no exact JSON form: that one file is parsed every time.
+    names = {e.path.name for e in fresh.episodes} - {"2021-05-08-extra.md"}
+    assert set(second.kept) == names
+    assert [_fields(e) for e in cached.episodes] == [_fields(e) for e in fresh.episodes]
+    assert [str(w) for w in cached.warnings] == [str(w) for w in fresh.warnings]
+    assert any("IST" in str(w) for w in cached.warnings)
+
+
+def test_changed_file_or_config_is_a_miss(make_project) -> None:
+    root = _show(make_project)
+    cache = ParseCache.for_show(root, read_inputs(root).config)
+    _project(root, cache)
+    cache.save()
+    path = root / "episodes" / "2021-05-05-offset.md"
+    path.write_text(path.read_text().replace("title: Offset", "title: Changed"))
+    again = ParseCache.for_show(root, read_inputs(root).config)
+    titles = {e.id: e.title for e in _project(root, again).episodes}
+    assert titles["2021-05-05-offset"] == "Changed"
+    assert "2021-05-05-offset.md" in again.kept  # parsed again and kept for the next build
+    config = root / "podcast.yaml"
+    config.write_text(config.read_text().replace("Europe/Paris", "America/New_York"))
+    moved = ParseCache.for_show(root, read_inputs(root).config)
+    assert moved.entries == {}
+    dates = {e.id: e.date for e in _project(root, moved).episodes}
+    assert dates["2021-05-06-ist"].utcoffset() is not None
+    assert str(dates["2021-03-28-dst-gap"].tzinfo) == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"{", b'{"salt": "x"}', b"[1]", None],
+    ids=["empty", "truncated", "foreign", "wrong-shape", "bad-entry"],
+)
+def test_corrupt_cache_is_only_a_miss(make_project, damage: bytes | None) -> None:
+    root = _show(make_project)
+    config = read_inputs(root).config
+    cache = ParseCache.for_show(root, config)
+    fresh = _project(root, cache)
+    cache.save()
+    assert cache.path is not None
+    if damage is None:
+        data = json.loads(cache.path.read_bytes())
+        for _, _, entry in data["episodes"]:
+            entry["date"] = "not a date"
+        cache.path.write_text(json.dumps(data))
+    else:
+        cache.path.write_bytes(damage)
+    again = _project(root, ParseCache.for_show(root, config))
+    assert [_fields(e) for e in again.episodes] == [_fields(e) for e in fresh.episodes]
+
+
+def test_files_with_problems_are_never_cached(make_project) -> None:
+    root = _show(make_project)
+    write_episode(root, "2021-06-01-broken.md", "title: Broken\nseason: zero")
+    cache = ParseCache.for_show(root, read_inputs(root).config)
+    with pytest.raises(Exception, match="season"):
+        _project(root, cache)
+    assert "2021-06-01-broken.md" not in cache.kept

@@ -15,6 +15,7 @@ import pytest
 
 from castpub.build import load_project, prepare
 from castpub.feeds import item_key, render_feed, serialize_feed
+from castpub.guard import PublishedIndex, published_items
 from conftest import run_castpub, write_episode
 
 NOW = "2026-11-26T00:00:00+00:00"
@@ -304,3 +305,22 @@ def test_failed_build_is_not_recorded(show: Path) -> None:
     assert run_castpub(show, "build", "--now", NOW).exit_code != 0
     path.write_bytes(good)  # back to the bytes of the last successful build
     assert FAST in build_verbose(show)
+
+
+def test_published_index_reads_what_the_feeds_hold(show: Path) -> None:
+    """The guards' record of the written feeds equals parsing them; a feed changed afterwards is
+    parsed again, so a GUID edited by hand is still seen."""
+    write_episode(show, "2020-02-01-no-video.md", "title: No video\ndate: 2020-02-01", "Hi.\n")
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    feeds = show / "feeds"
+    index = PublishedIndex.for_show(show, feeds)
+    rss = sorted(str(p.relative_to(feeds)) for p in feeds.rglob("podcast.xml"))
+    assert len(rss) == 3 and set(index.previous) == set(rss)
+    for relpath in rss:
+        parsed = published_items(feeds / relpath)
+        assert parsed and index.items(relpath) == parsed
+    assert any(i.video_id is None for i in index.items("podcast.xml"))
+    feed = feeds / "podcast.xml"
+    feed.write_bytes(feed.read_bytes().replace(b"/guest-3/<", b"/guest-X/<"))
+    assert index.items("podcast.xml") == published_items(feed)
+    assert index.items("podcast.xml") != index.previous["podcast.xml"][2]

@@ -20,7 +20,7 @@ from castpub.config import Show, load_show
 from castpub.episodes import Episode, ReadResult, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
 from castpub.feeds import item_key, serialize_feed
-from castpub.guard import PublishedItem, check_guids, published_items
+from castpub.guard import PublishedIndex, PublishedItem, check_guids
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
@@ -258,6 +258,7 @@ def outputs(
     notes: dict[str, Notes],
     episodes: list[Episode],
     fragments: FragmentPool | None = None,
+    index: PublishedIndex | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
 
@@ -279,6 +280,8 @@ def outputs(
             pool.release(page.rss_path, page.atom_path)
             pool.record(page.rss_path, rss.items)
             pool.record(page.atom_path, atom.items)
+            if index is not None:
+                index.record(page.rss_path, page.items)
             yield page.rss_path, rss.data
             yield page.atom_path, atom.data
     yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
@@ -301,6 +304,7 @@ def prepare(
     cache: RenderCache | None = None,
     stopwatch: Stopwatch | None = None,
     workers: Workers | None = None,
+    index: PublishedIndex | None = None,
 ) -> tuple[BuildResult, dict[str, Notes]]:
     watch = stopwatch or Stopwatch()
     published, drafts, scheduled = split_by_status(project.episodes, now)
@@ -310,11 +314,12 @@ def prepare(
         feeds = assemble(project.show, published, notes, project.store)
     with watch.stage("guard"):
         paths = {e.id: e.path for e in project.episodes}
-        previous = published_items(project.show.feeds_dir / "podcast.xml")
+        index = index or PublishedIndex(project.show.feeds_dir, None)
+        previous = index.items("podcast.xml")
         problems = check_guids(previous, feeds[0], paths)
         if not allow_shrink:
             problems.extend(_shrink(project.show, "podcast.xml", previous, feeds[0]))
-            problems.extend(_playlist_shrink(project.show, feeds))
+            problems.extend(_playlist_shrink(project.show, feeds, index))
     if problems:
         raise InvalidInput(problems)
     result = BuildResult(feeds, published, drafts, scheduled, project.warnings)
@@ -343,15 +348,15 @@ def _shrink(
     return []
 
 
-def _playlist_shrink(show: Show, feeds: list[Feed]) -> list[Problem]:
+def _playlist_shrink(show: Show, feeds: list[Feed], published: PublishedIndex) -> list[Problem]:
     """The same guard for every playlist feed already published: people subscribe to those too,
     and one whose playlist vanished from the store would otherwise be deleted."""
     by_path = {f.rss_path: f for f in feeds}
     problems: list[Problem] = []
     directory = show.feeds_dir / "playlists"
-    for published in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
-        relpath = str(published.relative_to(show.feeds_dir))
-        problems += _shrink(show, relpath, published_items(published), by_path.get(relpath))
+    for path in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
+        relpath = str(path.relative_to(show.feeds_dir))
+        problems += _shrink(show, relpath, published.items(relpath), by_path.get(relpath))
     return problems
 
 
@@ -371,18 +376,21 @@ def build(
         with watch.stage("read"):
             project = load_project(root, inputs, parsed, workers)
         cache = RenderCache.for_show(project.show.root, use_cache)
-        result, notes = prepare(project, now, allow_shrink, cache, watch, workers)
-    feeds_dir = project.show.feeds_dir
+        feeds_dir = project.show.feeds_dir
+        index = PublishedIndex.for_show(project.show.root, feeds_dir, use_cache)
+        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
     fragments = FragmentPool.for_show(project.show.root, feeds_dir)
     if not use_cache:
+        # A build that does not record what it wrote must not leave older records behind.
         fragments.forget()
         fragments = FragmentPool(feeds_dir, None)
+        PublishedIndex.for_show(project.show.root, feeds_dir).forget()
     last.forget()  # feeds/ changes below: only a build that commits records itself again
     remove_leftovers(feeds_dir)
     wanted = set()
     confined = Confined(feeds_dir)
     with Staging() as staging:
-        files = outputs(project, result.feeds, notes, result.published, fragments)
+        files = outputs(project, result.feeds, notes, result.published, fragments, index)
         while True:
             with watch.stage("serialize"):
                 relpath, data = next(files, ("", b""))
@@ -397,6 +405,7 @@ def build(
     with watch.stage("write"):
         result.removed = _remove_stale(feeds_dir, wanted)
         fragments.save()
+        index.save()
         parsed.save()
         cache.prune()
         if use_cache:
@@ -427,7 +436,8 @@ def check_outputs(
     with Workers(available_cores()) as workers:
         project = load_project(root, inputs, parsed, workers)
         cache = RenderCache.for_show(project.show.root, use_cache)
-        result, notes = prepare(project, now, True, cache, None, workers)
+        index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
+        result, notes = prepare(project, now, True, cache, None, workers, index)
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()

@@ -7,6 +7,7 @@ show notes.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from castpub.cache import CACHE_DIR, code_salt
 from castpub.errors import Problem, invalid
-from castpub.model import Feed
+from castpub.model import Feed, Item
+from castpub.output import write_cache_file
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -42,22 +45,16 @@ def published_items(path: Path) -> list[PublishedItem]:
     found = []
     try:
         for _, item in etree.iterparse(str(path), tag="item", huge_tree=True):
-            guid = item.findtext("guid")
-            if guid:
-                transcript = item.find(f"{{{PODCAST_NS}}}transcript")
-                enclosure = item.find("enclosure")
-                episode = (
-                    _EPISODE.search(transcript.get("url", "")) if transcript is not None else None
-                )
-                video = _VIDEO.search(item.findtext(f"{{{CONTENT_NS}}}encoded") or "")
-                found.append(
-                    PublishedItem(
-                        guid.strip(),
-                        unquote(episode.group(1)) if episode else None,
-                        video.group(1) if video else None,
-                        enclosure.get("url") if enclosure is not None else None,
-                    )
-                )
+            transcript = item.find(f"{{{PODCAST_NS}}}transcript")
+            enclosure = item.find("enclosure")
+            published = _published(
+                item.findtext("guid") or "",
+                transcript.get("url", "") if transcript is not None else "",
+                item.findtext(f"{{{CONTENT_NS}}}encoded") or "",
+                enclosure.get("url") if enclosure is not None else None,
+            )
+            if published is not None:
+                found.append(published)
             item.clear()
     except etree.XMLSyntaxError as exc:
         raise invalid(
@@ -69,6 +66,105 @@ def published_items(path: Path) -> list[PublishedItem]:
             "publish anew without the GUID guard",
         ) from None
     return found
+
+
+def _published(
+    guid: str, transcript_url: str, notes: str, enclosure_url: str | None
+) -> PublishedItem | None:
+    """What the guards need of one item: the same whether read from a feed file or from the Item
+    that was serialized into it."""
+    if not guid.strip():
+        return None
+    episode = _EPISODE.search(transcript_url)
+    video = _VIDEO.search(notes)
+    return PublishedItem(
+        guid.strip(),
+        unquote(episode.group(1)) if episode else None,
+        video.group(1) if video else None,
+        enclosure_url,
+    )
+
+
+def as_published(item: Item) -> PublishedItem | None:
+    return _published(
+        item.guid,
+        item.transcript_url,
+        item.notes,
+        item.enclosure.url if item.enclosure else None,
+    )
+
+
+class PublishedIndex:
+    """The guards' reading of the RSS files a build wrote, kept in .castpub-cache/published.json.
+
+    Parsing a 60 MB feed to learn its GUIDs cost seconds on every rebuild. A build records, for
+    each RSS file it leaves in feeds/, its size and mtime and what the guards read from each item
+    (taken from the Items it serialized, by the same rules as the parser). The record is used
+    only while the file still has that size and mtime and castpub's code is the same; a feed
+    replaced or edited by anything else is parsed as before."""
+
+    def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
+        self.feeds_dir = feeds_dir
+        self.manifest = manifest
+        self.previous = self._load()
+        self.recorded: dict[str, list[PublishedItem]] = {}
+
+    @classmethod
+    def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> PublishedIndex:
+        return cls(feeds_dir, root / CACHE_DIR / "published.json" if enabled else None)
+
+    def _load(self) -> dict[str, tuple[int, int, list[PublishedItem]]]:
+        if self.manifest is None:
+            return {}
+        try:
+            data = json.loads(self.manifest.read_bytes())
+            if data.get("salt") != code_salt():
+                return {}
+            return {
+                str(relpath): (
+                    int(size),
+                    int(mtime_ns),
+                    [PublishedItem(str(g), e, v, u) for g, e, v, u in items],
+                )
+                for relpath, (size, mtime_ns, items) in data["files"].items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def items(self, relpath: str) -> list[PublishedItem]:
+        """The published items of feeds/relpath, from the record when it still describes the file."""
+        path = self.feeds_dir / relpath
+        known = self.previous.get(relpath)
+        if known is not None:
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            if stat is not None and (stat.st_size, stat.st_mtime_ns) == known[:2]:
+                return known[2]
+        return published_items(path)
+
+    def record(self, relpath: str, items: tuple[Item, ...]) -> None:
+        self.recorded[relpath] = [p for p in map(as_published, items) if p is not None]
+
+    def forget(self) -> None:
+        if self.manifest is not None:
+            self.manifest.unlink(missing_ok=True)
+
+    def save(self) -> None:
+        """Record the files now in feeds/; a failure only costs the next build a parse."""
+        if self.manifest is None:
+            return
+        files = {}
+        for relpath, items in sorted(self.recorded.items()):
+            try:
+                stat = (self.feeds_dir / relpath).stat()
+            except OSError:
+                continue
+            rows = [[i.guid, i.episode_id, i.video_id, i.enclosure_url] for i in items]
+            files[relpath] = [stat.st_size, stat.st_mtime_ns, rows]
+        data = json.dumps({"salt": code_salt(), "files": files}, separators=(",", ":"))
+        write_cache_file(self.manifest, data.encode())
 
 
 def check_guids(

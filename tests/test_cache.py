@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from castpub.build import load_project, prepare
 from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
+from castpub.unchanged import LastBuild, read_inputs
 from conftest import run_castpub, write_episode
 
 NOW = "2026-11-26T00:00:00+00:00"
@@ -324,3 +326,39 @@ def test_published_index_reads_what_the_feeds_hold(show: Path) -> None:
     feed.write_bytes(feed.read_bytes().replace(b"/guest-3/<", b"/guest-X/<"))
     assert index.items("podcast.xml") == published_items(feed)
     assert index.items("podcast.xml") != index.previous["podcast.xml"][2]
+
+
+def set_episode_mtimes(root: Path, offset_s: int) -> None:
+    when = time.time_ns() + offset_s * 1_000_000_000
+    for path in (root / "episodes").iterdir():
+        os.utime(path, ns=(when, when))
+
+
+def test_old_unchanged_files_are_not_read_again(show: Path) -> None:
+    set_episode_mtimes(show, -3600)
+    build_verbose(show)
+    fresh = read_inputs(show)
+    trusted = read_inputs(show, LastBuild(show).trusted())
+    assert trusted.episodes == fresh.episodes and len(fresh.data) == 6
+    assert trusted.data == {}
+    assert FAST in build_verbose(show)
+
+
+def test_files_changed_near_the_last_build_are_read_again(show: Path) -> None:
+    # An mtime at or after the moment the last build read the file proves nothing: the file may
+    # have changed again within the same clock tick.
+    set_episode_mtimes(show, 60)
+    build_verbose(show)
+    assert len(read_inputs(show, LastBuild(show).trusted()).data) == 6
+
+
+def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> None:
+    set_episode_mtimes(show, -3600)
+    build_verbose(show)
+    assert FAST in build_verbose(show)
+    path = show / "episodes" / "2020-01-03-guest-2.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("containers", "containerZ"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime; new ctime
+    assert_full_build_then_fast(show, tmp_path)
+    assert "containerZ" in (show / "feeds" / "podcast.xml").read_text()

@@ -134,8 +134,8 @@ def _read_all(
     cache = parsed or ParseCache(None, inputs.config)
     results: list[ReadResult | None] = []
     missing: list[tuple[int, Path, str, bytes | None]] = []
-    for path, digest in inputs.episodes:
-        data = inputs.data.pop(path, None)
+    for index, (path, _) in enumerate(inputs.episodes):
+        data, digest = inputs.take(index)
         hit = cache.get(path, digest, data) if data is not None else None
         if hit is None:
             missing.append((len(results), path, digest, data))
@@ -366,8 +366,8 @@ def build(
     """Build feeds/; nothing is written unless everything is valid."""
     watch = Stopwatch()
     with watch.stage("read"):
-        inputs = read_inputs(root)
         last = LastBuild(root)
+        inputs = read_inputs(root, last.trusted() if use_cache else None)
         hit = last.unchanged(inputs, now) if use_cache else None
     if hit is not None:
         return _unchanged_result(hit, watch)
@@ -428,8 +428,9 @@ def check_outputs(
     root: Path, now: datetime, use_cache: bool = True
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
-    inputs = read_inputs(root)
-    hit = LastBuild(root).unchanged(inputs, now) if use_cache else None
+    last = LastBuild(root)
+    inputs = read_inputs(root, last.trusted() if use_cache else None)
+    hit = last.unchanged(inputs, now) if use_cache else None
     if hit is not None:
         return _unchanged_result(hit, Stopwatch()), []
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)

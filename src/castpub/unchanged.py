@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -30,7 +31,7 @@ from castpub.errors import Problem
 from castpub.output import write_cache_file
 
 RECORD_NAME = "last-build.json"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 
 
 def _hash(data: bytes) -> str:
@@ -49,6 +50,13 @@ def build_salt() -> str:
     return digest.hexdigest()
 
 
+# (size, mtime_ns, ctime_ns, inode) of an episode file when it was read.
+FileStat = tuple[int, int, int, int]
+# A file changed this shortly before a build read it may still show the mtime it had then (coarse
+# file-system clocks), so its stat proves nothing: it is read again (git's "racily clean" rule).
+RACY_NS = 2_000_000_000
+
+
 @dataclass
 class Inputs:
     """Every input of a build, read once: what is parsed is exactly what was hashed."""
@@ -59,10 +67,39 @@ class Inputs:
     store_bytes: bytes | None
     episodes: list[tuple[Path, str]]  # (path, hash of its bytes), in build order
     data: dict[Path, bytes] = field(default_factory=dict)  # episode bytes, until parsed
+    stats: dict[Path, FileStat] = field(default_factory=dict)
+    read_at: int = 0  # time.time_ns() before the first episode file was looked at
+
+    def take(self, index: int) -> tuple[bytes | None, str]:
+        """The bytes and hash of episodes[index], the bytes handed over once. A file whose hash
+        came from the last build's record (its stat unchanged) is read now, and the hash becomes
+        the one of the bytes read."""
+        path, digest = self.episodes[index]
+        data = self.data.pop(path, None)
+        if data is not None or not digest:
+            return data, digest
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None, digest  # read_episode reports it
+        fresh = _hash(data)
+        if fresh != digest:  # changed since it was looked at: not to be trusted next time
+            self.episodes[index] = (path, fresh)
+            self.stats.pop(path, None)
+        return data, fresh
 
 
-def read_inputs(root: Path) -> Inputs:
-    """Read podcast.yaml, the store and every episode file once, and hash them."""
+def _stat(path: Path) -> FileStat | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = None) -> Inputs:
+    """Read podcast.yaml, the store and every episode file once, and hash them. An episode file
+    whose stat is the one `trusted` (the last build's record) gives keeps that hash unread."""
     try:
         config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
     except OSError:
@@ -76,7 +113,15 @@ def read_inputs(root: Path) -> Inputs:
     store = _hash(store_bytes) if store_bytes is not None else None
     episodes = []
     data = {}
+    stats = {}
+    read_at = time.time_ns()
     for path in find_episode_files(show):
+        stat = _stat(path)
+        known = trusted.get(path.name) if trusted and stat else None
+        if known is not None and known[0] == stat:
+            episodes.append((path, known[1]))
+            stats[path] = known[0]
+            continue
         try:
             raw = path.read_bytes()
         except OSError:
@@ -84,7 +129,9 @@ def read_inputs(root: Path) -> Inputs:
             continue
         episodes.append((path, _hash(raw)))
         data[path] = raw
-    return Inputs(show, _hash(config_bytes), store, store_bytes, episodes, data)
+        if stat is not None:
+            stats[path] = stat
+    return Inputs(show, _hash(config_bytes), store, store_bytes, episodes, data, stats, read_at)
 
 
 @dataclass(frozen=True)
@@ -143,22 +190,50 @@ class LastBuild:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.path = root / CACHE_DIR / RECORD_NAME
+        self._record: dict[str, Any] | None = None
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
 
+    def record(self) -> dict[str, Any]:
+        if self._record is None:
+            try:
+                loaded = json.loads(self.path.read_bytes())
+                valid = isinstance(loaded, dict) and loaded.get("salt") == build_salt()
+                self._record = loaded if valid else {}
+            except (OSError, ValueError):
+                self._record = {}
+        return self._record
+
+    def trusted(self) -> dict[str, tuple[FileStat, str]]:
+        """Episode file name -> (stat, hash) from the record, for files that were not racily
+        recent when the last build read them."""
+        try:
+            record = self.record()
+            limit = int(record.get("read_at", 0)) - RACY_NS
+            found = {}
+            for name, digest, *_, stat in record.get("episodes", []):
+                if stat and int(stat[1]) < limit:
+                    found[str(name)] = (
+                        (int(stat[0]), int(stat[1]), int(stat[2]), int(stat[3])),
+                        str(digest),
+                    )
+            return found
+        except (ValueError, TypeError, IndexError):
+            return {}
+
     def unchanged(self, inputs: Inputs, now: datetime) -> tuple[Summary, list[Problem], int] | None:
         """(summary, warnings, number of output files) when nothing changed, else None."""
         try:
-            record = json.loads(self.path.read_bytes())
-            if record.get("salt") != build_salt():
+            record = self.record()
+            if not record:
                 return None
             if (record["config"], record["store"]) != (inputs.config, inputs.store):
                 return None
             recorded = record["episodes"]
             if [[p.name, h] for p, h in inputs.episodes] != [r[:2] for r in recorded]:
                 return None
-            dates = [(str(n), bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded]
+            dates = [(str(n), bool(p), datetime.fromisoformat(d)) for n, _, p, d, _ in recorded]
             due, drafts, scheduled = split_counts(dates, now)
             if due != record["due"]:
                 return None
@@ -198,11 +273,21 @@ class LastBuild:
             episode = by_path.get(path)
             if episode is None or not digest:  # every file parsed, or the build failed
                 return
-            recorded.append([path.name, digest, episode.published, episode.date.isoformat()])
+            stat = inputs.stats.get(path)
+            recorded.append(
+                [
+                    path.name,
+                    digest,
+                    episode.published,
+                    episode.date.isoformat(),
+                    list(stat) if stat else None,
+                ]
+            )
         record = {
             "salt": build_salt(),
             "config": inputs.config,
             "store": inputs.store,
+            "read_at": inputs.read_at,
             "episodes": recorded,
             "due": [e.path.name for e in due],
             "feeds": feeds,

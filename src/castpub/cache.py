@@ -16,13 +16,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from castpub import __version__
 from castpub.notes import Notes
 from castpub.output import write_cache_file
 from castpub.store import VideoInfo
+from castpub.versions import library_version
 
 CACHE_DIR = ".castpub-cache"
 FORMAT = 2  # bump when the entry layout changes
@@ -38,10 +38,7 @@ def code_salt() -> str:
     when the version number did not move."""
     digest = hashlib.blake2b(f"{FORMAT}\0{__version__}".encode(), digest_size=16)
     for name in RENDER_LIBRARIES:
-        try:
-            digest.update(f"\0{name}={version(name)}".encode())
-        except PackageNotFoundError:
-            digest.update(f"\0{name}=?".encode())
+        digest.update(f"\0{name}={library_version(name)}".encode())
     package = Path(__file__).parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode() + b"\0")
@@ -134,12 +131,7 @@ def _decode(data: bytes) -> Notes:
 @lru_cache(maxsize=1)
 def feed_salt() -> str:
     """What every item fragment key includes: castpub's code and the serializer's versions."""
-    versions = []
-    for name in ("feedgen", "lxml"):
-        try:
-            versions.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            versions.append(f"{name}=?")
+    versions = [f"{name}={library_version(name)}" for name in ("feedgen", "lxml")]
     return code_salt() + "\0" + "\0".join(versions)
 
 

@@ -286,8 +286,9 @@ def outputs(
             yield page.atom_path, atom.data
     yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
     yield OPML_PATH, feeds_opml(show, feeds)
+    item_links = {item.episode_id: item.link for item in feeds[0].items} if feeds else {}
     for episode in episodes:
-        link = episode_link(show, episode)
+        link = item_links.get(episode.id) or episode_link(show, episode)
         yield (
             f"transcripts/{episode.id}.html",
             transcript_page(episode.title, show.language, notes[episode.id].transcript, link),

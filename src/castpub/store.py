@@ -98,10 +98,21 @@ class Store:
     videos: dict[str, dict[str, Any]] = field(default_factory=dict)
     playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Typed views already made, with the record each was made from: a build asks for every video
+    # several times (render, assemble, write), and the merges replace records rather than edit
+    # them, so a view is current while its record is still the one in `videos`.
+    _views: dict[str, tuple[dict[str, Any], VideoInfo]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def video(self, video_id: str) -> VideoInfo | None:
         record = self.videos.get(video_id)
-        return video_info(record) if record else None
+        if not record:
+            return None
+        made = self._views.get(video_id)
+        if made is None or made[0] is not record:
+            made = self._views[video_id] = (record, video_info(record))
+        return made[1]
 
     def playlist(self, playlist_id: str) -> PlaylistInfo | None:
         record = self.playlists.get(playlist_id)

@@ -173,6 +173,12 @@ class ParseCache:
             self.kept[path.name] = found
         return result
 
+    @property
+    def changed(self) -> bool:
+        return self.kept.keys() != self.entries.keys() or any(
+            self.entries[name][0] != digest for name, (digest, _) in self.kept.items()
+        )
+
     def put(self, path: Path, digest: str, data: bytes, result: ReadResult) -> None:
         if self.path is None or result.episode is None or result.problems or not digest:
             return
@@ -182,7 +188,7 @@ class ParseCache:
 
     def save(self) -> None:
         """Keep the entries of the files this build read; a failure only costs a re-parse."""
-        if self.path is None:
+        if self.path is None or not self.changed:
             return
         rows = [[name, digest, entry] for name, (digest, entry) in sorted(self.kept.items())]
         data = json.dumps({"salt": self.salt, "episodes": rows}, separators=(",", ":"))

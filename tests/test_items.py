@@ -33,10 +33,13 @@ def nothing_to_reuse(kind: str, key: str) -> bytes | None:
     return None
 
 
-def lean(show: Show, feed: Feed) -> tuple[bytes, bytes]:
+Memo = dict[tuple[str, str], bytes]
+
+
+def lean(show: Show, feed: Feed, memo: Memo | None = None) -> tuple[bytes, bytes]:
     """The RSS and Atom serialize_feed writes when no earlier build left anything to copy."""
     keys = [item_key("test", item) for item in feed.items]
-    rss, atom = serialize_feed(show, feed, keys, nothing_to_reuse)
+    rss, atom = serialize_feed(show, feed, keys, nothing_to_reuse, memo)
     return rss.data, atom.data
 
 
@@ -66,6 +69,17 @@ def test_corpus_archive_pages_equal_feedgen(corpus: tuple[Show, list[Feed]]) -> 
     assert len(pages) > 5 and pages[1].archived
     for page in pages:
         assert lean(show, page) == render_feed(show, page)
+
+
+def test_corpus_memo_serves_every_feed_an_item_is_in(corpus: tuple[Show, list[Feed]]) -> None:
+    """Archive pages hold the main feed's items again: with the memo none is written twice."""
+    show, feeds = corpus
+    memo: Memo = {}
+    assert lean(show, feeds[0], memo) == render_feed(show, feeds[0])
+    assert len(memo) == 2 * len(feeds[0].items)
+    for page in paginate(show, feeds[0], 40)[1:]:
+        assert lean(show, page, memo) == render_feed(show, page)
+    assert len(memo) == 2 * len(feeds[0].items)
 
 
 def test_corpus_items_one_by_one(corpus: tuple[Show, list[Feed]]) -> None:
@@ -239,3 +253,29 @@ def test_xml_utf8_refuses_exactly_what_lxml_refuses() -> None:
         if lxml_takes != castpub_takes or castpub_takes != (clean_text(text) == text):
             disagree.append(hex(code))
     assert disagree == []
+
+
+def test_memo_writes_an_item_once_across_feeds() -> None:
+    item = replace(EMPTY, notes="<p>shared</p>")
+    main = Feed("podcast.xml", "atom.xml", BASE, BASE, "T", "D", (item,), NOW, "g")
+    playlist = replace(main, rss_path="playlists/p.xml", atom_path="playlists/p.atom")
+    memo: Memo = {}
+    assert lean(SHOW, main, memo) == render_feed(SHOW, main)
+    key = item_key("test", item)
+    assert set(memo) == {("rss", key), ("atom", key)}
+    # What the memo holds is what the playlist gets: nothing is written a second time.
+    marked = {k: v.replace(b"shared", b"marked") for k, v in memo.items()}
+    assert all(b"marked" in data for data in lean(SHOW, playlist, marked))
+    assert lean(SHOW, playlist, memo) == render_feed(SHOW, playlist)
+
+
+def test_copied_fragments_stay_out_of_the_memo() -> None:
+    item = replace(EMPTY, notes="old")
+    feed = Feed("podcast.xml", "atom.xml", BASE, BASE, "T", "D", (item,), NOW, "g")
+    rss, atom = serialize_feed(SHOW, feed, ["k"], nothing_to_reuse)
+    old = {"rss": rss.data[rss.items[0][1] : rss.items[0][2]]}
+    old["atom"] = atom.data[atom.items[0][1] : atom.items[0][2]]
+    memo: Memo = {}
+    again = serialize_feed(SHOW, feed, ["k"], lambda kind, key: old[kind], memo)
+    assert (again[0].data, again[1].data) == (rss.data, atom.data)
+    assert memo == {}

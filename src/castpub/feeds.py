@@ -166,15 +166,19 @@ def serialize_feed(
     feed: Feed,
     keys: list[str],
     reuse: Reuse,
+    memo: dict[tuple[str, str], bytes] | None = None,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
 
     feedgen writes only the channel (the feed without items); each item is copied from the
-    fragments an earlier build wrote (by key) or written by items.item_fragments."""
+    fragments an earlier build wrote (by key) or written by items.item_fragments. `memo` carries
+    the fragments written so far across the feeds of one build, so that an episode in both the
+    main feed and a playlist is written once. Only written fragments go in, not copied ones: a
+    warm build's memo stays as small as its set of changed items."""
     rss_head, atom_head = _heads(show, feed)
     rss, atom = _Assembly(rss_head, RSS_TAIL), _Assembly(atom_head, ATOM_TAIL)
     for item, key in zip(feed.items, keys, strict=True):
-        rss_part, atom_part = _fragments(item, key, reuse)
+        rss_part, atom_part = _fragments(item, key, reuse, memo)
         rss.add(key, rss_part)
         atom.add(key, atom_part)
     return rss.done(), atom.done()
@@ -194,11 +198,21 @@ def _heads(show: Show, feed: Feed) -> tuple[bytes, bytes]:
     return rss[: -len(RSS_TAIL)], atom[: -len(ATOM_TAIL)]
 
 
-def _fragments(item: Item, key: str, reuse: Reuse) -> tuple[bytes, bytes]:
+def _fragments(
+    item: Item, key: str, reuse: Reuse, memo: dict[tuple[str, str], bytes] | None
+) -> tuple[bytes, bytes]:
+    if memo is not None:
+        rss, atom = memo.get(("rss", key)), memo.get(("atom", key))
+        if rss is not None and atom is not None:
+            return rss, atom
     rss, atom = reuse("rss", key), reuse("atom", key)
     if rss is not None and atom is not None:
         return rss, atom
-    return item_fragments(item)
+    rss, atom = item_fragments(item)
+    if memo is not None:
+        memo["rss", key] = rss
+        memo["atom", key] = atom
+    return rss, atom
 
 
 class _Assembly:

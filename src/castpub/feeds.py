@@ -1,13 +1,16 @@
 """The feedgen adapter: a Feed becomes RSS 2.0 (itunes, podcast, content, atom) and Atom 1.0 bytes.
 
 Everything feedgen gets wrong by default is pinned here and only here: entries appended in order,
-dates from the content, real enclosure lengths, itunes:explicit as true/false.
+dates from the content, real enclosure lengths, itunes:explicit as true/false. A build writes
+items with castpub.items instead, which writes the same bytes far faster: render_feed, the whole
+feed through feedgen, stays the reference it is tested against.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -16,6 +19,7 @@ from feedgen.feed import FeedGenerator
 
 from castpub.config import Show
 from castpub.errors import invalid
+from castpub.items import item_fragments
 from castpub.links import FeedLinksExtension
 from castpub.model import Feed, Item
 from castpub.podcast20 import Podcast20EntryExtension, Podcast20Extension
@@ -129,11 +133,6 @@ def render_feed(show: Show, feed: Feed) -> tuple[bytes, bytes]:
     return bytes(rss), bytes(atom)
 
 
-# The channel's closing tags as feedgen's pretty printer writes them after the last item.
-RSS_TAIL = b"  </channel>\n</rss>\n"
-ATOM_TAIL = b"</feed>\n"
-
-
 @dataclass
 class Serialized:
     """One feed file's bytes and where each item's fragment lies in them, by item key."""
@@ -164,100 +163,76 @@ def item_key(salt: str, item: Item) -> str:
 
 
 def serialize_feed(
-    show: Show, feed: Feed, keys: list[str], reuse: Reuse
+    show: Show,
+    feed: Feed,
+    keys: list[str],
+    reuse: Reuse,
+    memo: dict[tuple[str, str], bytes] | None = None,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
 
-    Only the items an earlier build did not already write (by key) go through feedgen, in one
-    feed of their own; its output is cut into the channel head, one fragment per item and the
-    tail. Cutting is safe: pretty printing puts each <item> / <entry> on a line of its own at a
-    fixed indent, and the same characters inside content are escaped (&lt;item&gt;)."""
-    missing = [
-        (item, key)
-        for item, key in zip(feed.items, keys, strict=True)
-        if reuse("rss", key) is None or reuse("atom", key) is None
-    ]
-    rss, atom = render_feed(show, replace(feed, items=tuple(item for item, _ in missing)))
-    if len(missing) == len(keys):  # nothing to copy (a cold build): keep the bytes as they are
-        return _spans(rss, RSS_ITEM, keys), _spans(atom, ATOM_ENTRY, keys)
-    new_keys = [key for _, key in missing]
-    return (
-        _join(
-            rss,
-            RSS_ITEM,
-            RSS_TAIL,
-            keys,
-            dict(zip(new_keys, _cut(rss, RSS_ITEM, RSS_TAIL), strict=True)),
-            "rss",
-            reuse,
-        ),
-        _join(
-            atom,
-            ATOM_ENTRY,
-            ATOM_TAIL,
-            keys,
-            dict(zip(new_keys, _cut(atom, ATOM_ENTRY, ATOM_TAIL), strict=True)),
-            "atom",
-            reuse,
-        ),
-    )
+    feedgen writes only the channel (the feed without items); each item is copied from the
+    fragments an earlier build wrote (by key) or written by items.item_fragments. `memo` carries
+    the fragments written so far across the feeds of one build, so that an episode in both the
+    main feed and a playlist is written once. Only written fragments go in, not copied ones: a
+    warm build's memo stays as small as its set of changed items."""
+    rss_head, atom_head = _heads(show, feed)
+    rss, atom = _Assembly(rss_head, RSS_TAIL), _Assembly(atom_head, ATOM_TAIL)
+    for item, key in zip(feed.items, keys, strict=True):
+        rss_part, atom_part = _fragments(item, key, reuse, memo)
+        rss.add(key, rss_part)
+        atom.add(key, atom_part)
+    return rss.done(), atom.done()
 
 
-RSS_ITEM = b"\n    <item>\n"
-ATOM_ENTRY = b"\n  <entry>\n"
+# The channel's closing tags as feedgen's pretty printer writes them after the last item.
+RSS_TAIL = b"  </channel>\n</rss>\n"
+ATOM_TAIL = b"</feed>\n"
 
 
-def _starts(data: bytes, marker: bytes) -> list[int]:
-    """Where each item's first line begins."""
-    found = []
-    at = data.find(marker)
-    while at != -1:
-        found.append(at + 1)
-        at = data.find(marker, at + 1)
-    return found
-
-
-def _spans(data: bytes, marker: bytes, keys: list[str]) -> Serialized:
-    """Where each item of a whole feed lies, without copying its bytes."""
-    starts = _starts(data, marker)
-    if not keys:
-        return Serialized(data, [])
-    tail = RSS_TAIL if marker == RSS_ITEM else ATOM_TAIL
-    ends = [*starts[1:], len(data) - len(tail)]
-    spans = list(zip(keys, starts, ends, strict=True))
-    return Serialized(data, spans)
-
-
-def _cut(data: bytes, marker: bytes, tail: bytes) -> list[bytes]:
-    if not data.endswith(tail):
+def _heads(show: Show, feed: Feed) -> tuple[bytes, bytes]:
+    """The feed up to its first item: items follow the channel's own elements in both formats,
+    so a feed without items is the head followed by the tail."""
+    rss, atom = render_feed(show, replace(feed, items=()))
+    if not (rss.endswith(RSS_TAIL) and atom.endswith(ATOM_TAIL)):
         raise ValueError("unexpected feed layout from feedgen")
-    starts = _starts(data, marker)
-    if not starts:
-        return []
-    ends = [*starts[1:], len(data) - len(tail)]
-    return [data[a:b] for a, b in zip(starts, ends, strict=True)]
+    return rss[: -len(RSS_TAIL)], atom[: -len(ATOM_TAIL)]
 
 
-def _join(
-    data: bytes,
-    marker: bytes,
-    tail: bytes,
-    keys: list[str],
-    new: dict[str, bytes],
-    kind: str,
-    reuse: Reuse,
-) -> Serialized:
-    starts = _starts(data, marker)
-    head = data[: starts[0]] if starts else data[: len(data) - len(tail)]
-    parts = [head]
-    offset = len(head)
-    spans = []
-    for key in keys:
-        fragment = new.get(key) or reuse(kind, key)
-        if fragment is None:  # cannot happen: a key is either reused or new
-            raise ValueError(f"no {kind} fragment for item {key}")
-        parts.append(fragment)
-        spans.append((key, offset, offset + len(fragment)))
-        offset += len(fragment)
-    parts.append(tail)
-    return Serialized(b"".join(parts), spans)
+def _fragments(
+    item: Item, key: str, reuse: Reuse, memo: dict[tuple[str, str], bytes] | None
+) -> tuple[bytes, bytes]:
+    if memo is not None:
+        rss, atom = memo.get(("rss", key)), memo.get(("atom", key))
+        if rss is not None and atom is not None:
+            return rss, atom
+    rss, atom = reuse("rss", key), reuse("atom", key)
+    if rss is not None and atom is not None:
+        return rss, atom
+    rss, atom = item_fragments(item)
+    if memo is not None:
+        memo["rss", key] = rss
+        memo["atom", key] = atom
+    return rss, atom
+
+
+class _Assembly:
+    """One feed file written item by item, and where each item lands.
+
+    BytesIO rather than a list joined at the end: getvalue() hands over the buffer itself when
+    nothing else holds it, so a feed's bytes are in memory once, not as fragments plus a copy."""
+
+    def __init__(self, head: bytes, tail: bytes) -> None:
+        self.out = io.BytesIO()
+        self.out.write(head)
+        self.tail = tail
+        self.items: list[tuple[str, int, int]] = []
+
+    def add(self, key: str, fragment: bytes) -> None:
+        start = self.out.tell()
+        self.out.write(fragment)
+        self.items.append((key, start, start + len(fragment)))
+
+    def done(self) -> Serialized:
+        self.out.write(self.tail)
+        return Serialized(self.out.getvalue(), self.items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -239,7 +240,10 @@ class Workers:
             return [function(job) for job in jobs]
         if self._pool is None:
             # fork: workers start in milliseconds and inherit the imported parser and renderer;
-            # castpub holds no threads or locks that a forked child could inherit mid-use.
+            # castpub holds no threads or locks that a forked child could inherit mid-use. Frozen
+            # first, so that the workers' garbage collector does not walk (and so copy) every
+            # page of this process they inherited.
+            gc.freeze()
             self._pool = ProcessPoolExecutor(self.count, mp_context=get_context("fork"))
         chunk = max(1, len(jobs) // (self.count * 8))
         return list(self._pool.map(function, jobs, chunksize=chunk))

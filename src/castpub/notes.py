@@ -6,9 +6,12 @@ form (speaker in <cite>, turns in <p>).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cmarkgfm
 import nh3
@@ -158,17 +161,26 @@ def _turns(fragment: str) -> tuple[str, str]:
     return "".join(notes), "".join(transcript)
 
 
+def _sanitizer() -> Callable[[str], str]:
+    options: dict[str, Any] = {
+        "tags": set(ALLOWED_TAGS),
+        "attributes": {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        "url_schemes": set(URL_SCHEMES),
+        "link_rel": "noopener noreferrer",
+        "strip_comments": True,
+    }
+    # nh3 >= 0.3 converts the allow-lists once into a reusable Cleaner; nh3.clean converts them on
+    # every call, which was a third of its time on a 6 KB episode.
+    if hasattr(nh3, "Cleaner"):
+        return nh3.Cleaner(**options).clean
+    return functools.partial(nh3.clean, **options)
+
+
+_CLEAN = _sanitizer()
+
+
 def sanitize(fragment: str) -> str:
-    return str(
-        nh3.clean(
-            fragment,
-            tags=set(ALLOWED_TAGS),
-            attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-            url_schemes=set(URL_SCHEMES),
-            link_rel="noopener noreferrer",
-            strip_comments=True,
-        )
-    )
+    return str(_CLEAN(fragment))
 
 
 def _embed_link(attributes: str, video: VideoInfo | None) -> str:

@@ -1,5 +1,6 @@
 """Show notes: Markdown to sanitized HTML, embeds as links, speaker turns, summaries."""
 
+import pytest
 from lxml import html as lxml_html
 
 from castpub.notes import _turns, render_notes, summarize
@@ -120,3 +121,26 @@ def test_turn_runs_to_the_first_closing_tag_and_needs_one() -> None:
         "<p><strong>Amy:</strong> a <p>Rich: b</p> c</p><p>Steve: open",
         "<cite>Amy:</cite>\n<p>a <p>Rich: b</p> c</p><p>Steve: open",
     )
+
+
+@pytest.mark.parametrize(
+    ("src", "href"),
+    [
+        ("https://www.youtube.com/embed/YE7VzlLtp-4", "watch?v=YE7VzlLtp-4"),
+        (
+            "//www.youtube-nocookie.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "watch?v=YE7VzlLtp-4&amp;list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
+        # Forms the quick path leaves to parse_video_url: same links.
+        (
+            "https://www.youtube.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&amp;index=2",
+            "watch?v=YE7VzlLtp-4&amp;list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
+        ("https://WWW.YOUTUBE.COM/embed/YE7VzlLtp-4?list=short", "watch?v=YE7VzlLtp-4"),
+        ("https://youtu.be/YE7VzlLtp-4", "watch?v=YE7VzlLtp-4"),
+    ],
+)
+def test_embed_forms_become_the_same_watch_link(src: str, href: str) -> None:
+    notes = render_notes(f'<iframe src="{src}"></iframe>\n', BUNNY)
+    assert f'<a href="https://www.youtube.com/{href}"' in notes.html
+    assert "Watch “Big Buck Bunny” on YouTube" in notes.html

@@ -11,9 +11,10 @@ Entries live in one pack file, read with one open and a pread per entry (one sma
 entry cost a create and a rename to write, an open to read: seconds at 10 000 episodes), and an
 index naming the pack and where each entry lies in it, with the entry's length and CRC-32: an
 entry that does not check out (the pack truncated, replaced or damaged) is a miss. The index is
-replaced atomically (temporary file, rename); the pack is only ever appended to, so the bytes an
-index points at never change, or written whole under a new name once it is mostly entries no build
-uses any more. None of it is fsynced: losing an entry costs one render.
+replaced atomically (temporary file, rename). The pack is only appended to, so the bytes an index
+points at never change, until at least half of it is entries no build uses any more; then the
+live entries are written to a new pack under a new name. None of it is fsynced: losing an entry
+costs one render.
 """
 
 from __future__ import annotations

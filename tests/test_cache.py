@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from castpub.build import load_project, prepare
+from castpub.cache import RenderCache, _dump_index, _encode
 from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
+from castpub.notes import Notes
 from castpub.unchanged import LastBuild, read_inputs
 from conftest import run_castpub, write_episode
 
@@ -133,12 +135,30 @@ def test_no_change_rebuild_rewrites_nothing(show: Path) -> None:
     assert " 0 file(s) written" in again.stdout
 
 
+def notes_files(root: Path) -> tuple[Path, Path]:
+    """The render cache's index and its one pack."""
+    notes = root / ".castpub-cache" / "notes"
+    (pack,) = notes.glob("*.pack")
+    return notes / "index", pack
+
+
 def test_corrupt_or_missing_cache_is_only_a_miss(show: Path, tmp_path: Path) -> None:
     assert_same_as_fresh(show, tmp_path)
-    for entry in (show / ".castpub-cache" / "notes").rglob("*.notes"):
-        entry.write_bytes(b"{not json")
+    _, pack = notes_files(show)
+    data = bytearray(pack.read_bytes())
+    for at in range(100, len(data), 1000):  # damage every entry
+        data[at] ^= 0x20
+    pack.write_bytes(bytes(data))
     (show / ".castpub-cache" / "feeds.json").write_bytes(b"\x00garbage")
     add_episode(show, 1, words="networking")
+    assert_same_as_fresh(show, tmp_path)
+    _, pack = notes_files(show)
+    pack.write_bytes(pack.read_bytes()[: pack.stat().st_size // 2])  # truncated
+    add_episode(show, 1, words="storage")
+    assert_same_as_fresh(show, tmp_path)
+    index, _ = notes_files(show)
+    index.write_bytes(b"{not an index")
+    add_episode(show, 1, words="upgrades")
     assert_same_as_fresh(show, tmp_path)
     shutil.rmtree(show / ".castpub-cache")
     assert_same_as_fresh(show, tmp_path)
@@ -176,8 +196,10 @@ def test_cache_keeps_only_what_the_last_build_used(show: Path) -> None:
     assert run_castpub(show, "build", "--now", NOW).exit_code == 0
     add_episode(show, 2, words="storage")
     assert run_castpub(show, "build", "--now", NOW).exit_code == 0
-    entries = list((show / ".castpub-cache" / "notes").glob("*/*.notes"))
+    entries = RenderCache.for_show(show).keys()
     assert len(entries) == len(list((show / "episodes").iterdir()))
+    index, pack = notes_files(show)
+    assert {p.name for p in index.parent.iterdir()} == {index.name, pack.name}
 
 
 def test_cached_build_equals_uncached_with_archive_pages(show: Path, tmp_path: Path) -> None:
@@ -362,3 +384,155 @@ def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> Non
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime; new ctime
     assert_full_build_then_fast(show, tmp_path)
     assert "containerZ" in (show / "feeds" / "podcast.xml").read_text()
+
+
+def sample_notes(n: int) -> Notes:
+    return Notes(f"<p>html {n} é</p>" * (n % 7 + 1), f"summary {n}", f"<p>transcript {n}</p>")
+
+
+def filled(directory: Path, count: int) -> RenderCache:
+    cache = RenderCache(directory)
+    for n in range(count):
+        cache.put(f"key{n}", sample_notes(n))
+    cache.save()
+    return cache
+
+
+def test_render_cache_round_trip_and_prune(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    first = filled(directory, 20)
+    assert first.get("key3") == sample_notes(3)  # read back from the pack just written
+    later = RenderCache(directory)
+    assert [later.get(f"key{n}") for n in range(20)] == [sample_notes(n) for n in range(20)]
+    assert later.get("other") is None
+    later.used -= {"key0", "key1"}
+    later.put("key20", sample_notes(20))
+    assert later.prune() == 2
+    index = directory / "index"
+    stamp = index.stat().st_mtime_ns
+    assert (later.prune(), later.save(), later.prune()) == (0, None, 0)  # idempotent
+    assert index.stat().st_mtime_ns == stamp
+    last = RenderCache(directory)
+    assert last.keys() == {f"key{n}" for n in range(2, 21)}
+    assert last.get("key0") is None
+    assert last.get("key20") == sample_notes(20)
+
+
+def test_unsaved_entries_are_not_kept(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "notes")
+    cache.put("key", sample_notes(1))
+    assert cache.get("key") == sample_notes(1)
+    assert RenderCache(tmp_path / "notes").get("key") is None
+
+
+def test_damaged_truncated_or_replaced_pack_is_only_a_miss(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    filled(directory, 10)
+    (pack,) = directory.glob("*.pack")
+    data = pack.read_bytes()
+    cut = len(data) * 2 // 3
+    damaged = bytearray(data[:cut])
+    damaged[40] ^= 1  # inside the first entry
+    pack.write_bytes(bytes(damaged))
+    cache = RenderCache(directory)
+    found = [cache.get(f"key{n}") for n in range(10)]
+    assert found[0] is None
+    assert found[-1] is None  # beyond the cut
+    assert all(f is None or f == sample_notes(n) for n, f in enumerate(found))
+    assert any(f is not None for f in found)
+    # Another cache's pack under this one's name: no entry is what this index says.
+    other = tmp_path / "other"
+    cache = RenderCache(other)
+    for n in range(10):
+        cache.put(f"key{n}", sample_notes(n + 100))
+    cache.save()
+    (other_pack,) = other.glob("*.pack")
+    shutil.copyfile(other_pack, pack)
+    cache = RenderCache(directory)
+    assert all(cache.get(f"key{n}") in (None, sample_notes(n)) for n in range(10))
+    pack.unlink()
+    cache = RenderCache(directory)
+    assert cache.get("key1") is None
+    cache.put("key1", sample_notes(1))
+    cache.save()
+    assert RenderCache(directory).get("key1") == sample_notes(1)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "bad pack name"])
+def test_damaged_index_is_only_a_miss(tmp_path: Path, damage: str) -> None:
+    directory = tmp_path / "notes"
+    filled(directory, 5)
+    index = directory / "index"
+    data = index.read_bytes()
+    if damage == "garbage":
+        index.write_bytes(b"\x00" + data[1:])
+    elif damage == "truncated":
+        index.write_bytes(data[:-1])
+    elif damage == "empty":
+        index.write_bytes(b"")
+    else:  # whole, but naming a file outside the folder
+        (tmp_path / "escape.pack").write_bytes(b"not to be touched")
+        index.write_bytes(_dump_index("../escape.pack", {"key1": (0, 17, 0)}))
+    cache = RenderCache(directory)
+    assert cache.get("key1") is None
+    cache.put("key1", sample_notes(1))
+    assert cache.prune() == 0
+    assert RenderCache(directory).keys() == {"key1"}
+    assert len(list(directory.glob("*.pack"))) == 1  # the unreadable index's pack is gone
+    assert not (tmp_path / "escape.pack").exists() or (
+        (tmp_path / "escape.pack").read_bytes() == b"not to be touched"
+    )
+
+
+def test_pack_is_rewritten_once_mostly_garbage(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    filled(directory, 10)
+    (pack,) = directory.glob("*.pack")
+    for round_ in range(30):
+        cache = RenderCache(directory)
+        for n in range(10):
+            assert cache.get(f"key{n}") == sample_notes(n + 10 * round_ if n == 0 else n)
+        cache.put("key0", sample_notes(10 * (round_ + 1)))  # one entry changes every build
+        cache.prune()
+        packs = list(directory.glob("*.pack"))
+        assert len(packs) == 1
+        live = sum(
+            len(_encode(f"key{n}", cache.get(f"key{n}") or Notes("", "", ""))) for n in range(10)
+        )
+        assert packs[0].stat().st_size < 2 * live + 2 * len(_encode("key0", sample_notes(0)))
+    assert packs[0] != pack  # rewritten at least once
+
+
+def test_old_one_file_per_entry_layout_is_removed(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    (directory / "ab").mkdir(parents=True)
+    (directory / "ab" / f"ab{'0' * 38}.notes").write_bytes(b"castpub-notes 2\n0 0\n")
+    (directory / ".index.x1.tmp").write_bytes(b"left by a killed save")
+    filled(directory, 3)
+    (pack,) = directory.glob("*.pack")
+    assert {p.name for p in directory.iterdir()} == {"index", pack.name}
+
+
+def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
+    blocker = tmp_path / "notes"
+    blocker.write_text("a file where the folder should be")
+    cache = RenderCache(blocker)
+    assert cache.get("key") is None
+    cache.put("key", sample_notes(1))
+    cache.save()
+    assert cache.prune() == 0
+    off = RenderCache(None)
+    off.put("key", sample_notes(1))
+    off.save()
+    assert (off.get("key"), off.prune(), off.keys()) == (None, 0, set())
+
+
+def test_any_text_round_trips_and_an_unstorable_entry_is_skipped(tmp_path: Path) -> None:
+    odd = Notes("<p>\ud800 lone</p>", "summary \udfff", "")
+    cache = RenderCache(tmp_path / "notes")
+    cache.put("odd", odd)
+    cache.save()
+    assert RenderCache(tmp_path / "notes").get("odd") == odd
+    cache.put("k" * 70_000, sample_notes(1))  # a key too long for the index
+    cache.save()
+    assert RenderCache(tmp_path / "notes").get("odd") == odd

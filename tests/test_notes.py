@@ -1,8 +1,9 @@
 """Show notes: Markdown to sanitized HTML, embeds as links, speaker turns, summaries."""
 
+import pytest
 from lxml import html as lxml_html
 
-from castpub.notes import render_notes, summarize
+from castpub.notes import _turns, render_notes, summarize
 from castpub.store import Chapter, VideoInfo
 
 BUNNY = VideoInfo(id="YE7VzlLtp-4", title="Big Buck Bunny", duration=597)
@@ -81,3 +82,65 @@ def test_chapters_listed_as_timestamps() -> None:
         in notes.html
     )
     assert "1:02:05</a> Late &lt;b&gt;" in notes.html
+
+
+def test_turns_in_notes_and_transcript_exactly() -> None:
+    body = (
+        "Steve: First *turn*\nwraps.\n\nnot a turn: lowercase.\n\nSteve:no space.\n\n"
+        "- Amy: loose list item\n\n- Two\n\n> Rich Bowen Jr Sr: four words.\n\n"
+        "Dr. Who's-Next: last <br> one.\n"
+    )
+    notes = render_notes(body, None)
+    assert notes.html == (
+        "<p><strong>Steve:</strong> First <em>turn</em>\nwraps.</p>\n"
+        "<p>not a turn: lowercase.</p>\n<p>Steve:no space.</p>\n"
+        "<ul>\n<li>\n<p><strong>Amy:</strong> loose list item</p>\n</li>\n"
+        "<li>\n<p>Two</p>\n</li>\n</ul>\n"
+        "<blockquote>\n<p>Rich Bowen Jr Sr: four words.</p>\n</blockquote>\n"
+        "<p><strong>Dr. Who's-Next:</strong> last <br> one.</p>\n"
+    )
+    assert notes.transcript == (
+        "<cite>Steve:</cite>\n<p>First <em>turn</em>\nwraps.</p>\n"
+        "<p>not a turn: lowercase.</p>\n<p>Steve:no space.</p>\n"
+        "<ul>\n<li>\n<cite>Amy:</cite>\n<p>loose list item</p>\n</li>\n"
+        "<li>\n<p>Two</p>\n</li>\n</ul>\n"
+        "<blockquote>\n<p>Rich Bowen Jr Sr: four words.</p>\n</blockquote>\n"
+        "<cite>Dr. Who's-Next:</cite>\n<p>last <br> one.</p>\n"
+    )
+
+
+def test_body_without_turns_is_its_own_transcript() -> None:
+    notes = render_notes("Just *prose*.\n\nmore: prose.\n", None)
+    assert notes.html == notes.transcript == "<p>Just <em>prose</em>.</p>\n<p>more: prose.</p>\n"
+
+
+def test_turn_runs_to_the_first_closing_tag_and_needs_one() -> None:
+    # Sanitized notes always close their paragraphs; the turn finder must not rely on it.
+    fragment = "<p>Amy: a <p>Rich: b</p> c</p><p>Steve: open"
+    assert _turns(fragment) == (
+        "<p><strong>Amy:</strong> a <p>Rich: b</p> c</p><p>Steve: open",
+        "<cite>Amy:</cite>\n<p>a <p>Rich: b</p> c</p><p>Steve: open",
+    )
+
+
+@pytest.mark.parametrize(
+    ("src", "href"),
+    [
+        ("https://www.youtube.com/embed/YE7VzlLtp-4", "watch?v=YE7VzlLtp-4"),
+        (
+            "//www.youtube-nocookie.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "watch?v=YE7VzlLtp-4&amp;list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
+        # Forms the quick path leaves to parse_video_url: same links.
+        (
+            "https://www.youtube.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&amp;index=2",
+            "watch?v=YE7VzlLtp-4&amp;list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ),
+        ("https://WWW.YOUTUBE.COM/embed/YE7VzlLtp-4?list=short", "watch?v=YE7VzlLtp-4"),
+        ("https://youtu.be/YE7VzlLtp-4", "watch?v=YE7VzlLtp-4"),
+    ],
+)
+def test_embed_forms_become_the_same_watch_link(src: str, href: str) -> None:
+    notes = render_notes(f'<iframe src="{src}"></iframe>\n', BUNNY)
+    assert f'<a href="https://www.youtube.com/{href}"' in notes.html
+    assert "Watch “Big Buck Bunny” on YouTube" in notes.html

@@ -1,21 +1,37 @@
-"""The render cache, .castpub-cache/: show notes of unchanged episodes are not rendered again.
+"""The render cache, .castpub-cache/notes/: show notes of unchanged episodes are not rendered again.
 
 Rendering Markdown is most of a build's time, and an episode's notes depend only on its body, its
 description and the video record's id, title and chapters. An entry is named by a hash of exactly
 those, salted with castpub's version, the digest of castpub's own code and the versions of the
 Markdown renderer and sanitizer: a change to any of them names other entries, so an entry is never
-stale. The folder is safe to delete at any time; a missing, unreadable or corrupt entry is only a
-miss. Entries are written atomically (temporary file, rename) but without fsync: losing one costs
-one render.
+stale. The folder is safe to delete at any time; a missing, unreadable, truncated or corrupt entry
+is only a miss.
+
+Entries live in one pack file, read with one open and a pread per entry (one small file per
+entry cost a create and a rename to write, an open to read: seconds at 10 000 episodes), and an
+index naming the pack and where each entry lies in it, with the entry's length and CRC-32: an
+entry that does not check out (the pack truncated, replaced or damaged) is a miss. The index is
+replaced atomically (temporary file, rename). The pack is only appended to, so the bytes an index
+points at never change, until at least half of it is entries no build uses any more; then the
+live entries are written to a new pack under a new name. None of it is fsynced: losing an entry
+costs one render.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import os
+import secrets
+import shutil
+import struct
+import weakref
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from castpub import __version__
@@ -25,9 +41,22 @@ from castpub.store import VideoInfo
 from castpub.versions import library_version
 
 CACHE_DIR = ".castpub-cache"
-FORMAT = 2  # bump when the entry layout changes
-MAGIC = b"castpub-notes 2\n"
+FORMAT = 3  # bump when the entry layout changes
 RENDER_LIBRARIES = ("cmarkgfm", "nh3")
+INDEX_NAME = "index"
+INDEX_MAGIC = b"castpub-notes-index 3\n"
+PACK_SUFFIX = ".pack"
+# An entry in the pack: magic, the key's length and the UTF-8 lengths of html, summary and
+# transcript; then the key and the three texts. The key makes an entry say what it is.
+ENTRY_MAGIC = b"CPN3"
+_HEADER = struct.Struct("<4sHIII")
+# The index: its magic, the pack's name length and the number of entries, the name, one row per
+# entry, then the keys.
+_COUNTS = struct.Struct("<HI")
+# A row of the index: the key's length, then the entry's offset, length and CRC-32 in the pack.
+_ROW = struct.Struct("<HQII")
+_CHECKSUM_BYTES = 16  # blake2b of everything before it closes the index
+_WRITE_CHUNK = 8 << 20  # appending ~130 MB of notes in chunks bounds the extra memory
 
 
 @lru_cache(maxsize=1)
@@ -65,67 +94,275 @@ def render_key(body: str, description: str | None, video: VideoInfo | None) -> s
 @dataclass
 class RenderCache:
     """Notes by key under directory; `None` as directory turns the cache off. Remembers the keys
-    a build used, so that it can drop the others (a cache that only grew would reach gigabytes)."""
+    a build used, so that it can drop the others (a cache that only grew would reach gigabytes).
+
+    New entries are kept in memory until save() or prune() writes them: one append to the pack and
+    one index per build."""
 
     directory: Path | None
     used: set[str] = field(default_factory=set)
+    _index: dict[str, tuple[int, int, int]] | None = field(default=None, init=False, repr=False)
+    _pack: str | None = field(default=None, init=False, repr=False)
+    _pending: dict[str, Notes] = field(default_factory=dict, init=False, repr=False)
+    _reader: int | None = field(default=None, init=False, repr=False)
+    _closer: Callable[[], object] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def for_show(cls, root: Path, enabled: bool = True) -> RenderCache:
         return cls(root / CACHE_DIR / "notes" if enabled else None)
 
-    def _path(self, key: str) -> Path | None:
-        return self.directory / key[:2] / f"{key}.notes" if self.directory else None
-
     def get(self, key: str) -> Notes | None:
-        path = self._path(key)
-        if path is None:
+        if self.directory is None:
             return None
         self.used.add(key)
-        try:
-            return _decode(path.read_bytes())
-        except (OSError, ValueError, UnicodeDecodeError):
+        pending = self._pending.get(key)
+        if pending is not None:
+            return pending
+        entry = self._entries().get(key)
+        fd = self._open_pack() if entry is not None else None
+        if entry is None or fd is None:
             return None
+        offset, length, crc = entry
+        try:
+            data = os.pread(fd, length, offset)
+        except OSError:
+            return None
+        return _decode(key, data, length, crc)
 
     def put(self, key: str, notes: Notes) -> None:
-        """Store notes; a cache that cannot be written is skipped (the build still succeeds)."""
-        path = self._path(key)
-        if path is None:
+        """Keep notes for save(); a cache that cannot be written is skipped (the build still
+        succeeds)."""
+        if self.directory is None:
             return
         self.used.add(key)
-        write_cache_file(path, _encode(notes))
+        self._pending[key] = notes
+
+    def save(self) -> None:
+        """Write the entries put since the last save, keeping every other entry. Idempotent."""
+        self._write(prune=False)
 
     def prune(self) -> int:
-        """Remove the entries this build did not use; returns how many."""
-        if self.directory is None or not self.directory.is_dir():
+        """Save, and drop the entries this build did not use; returns how many. Idempotent."""
+        return self._write(prune=True)
+
+    def keys(self) -> set[str]:
+        """The keys of every entry, saved or pending."""
+        return {*self._entries(), *self._pending} if self.directory else set()
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer()
+        self._reader = self._closer = None
+
+    def _entries(self) -> dict[str, tuple[int, int, int]]:
+        if self._index is None:
+            self._index, self._pack = {}, None
+            if self.directory is not None:
+                with suppress(OSError, ValueError, struct.error, UnicodeDecodeError):
+                    data = (self.directory / INDEX_NAME).read_bytes()
+                    self._pack, self._index = _load_index(data)
+        return self._index
+
+    def _open_pack(self) -> int | None:
+        if self._reader is None and self.directory is not None and self._pack is not None:
+            try:
+                self._reader = os.open(self.directory / self._pack, os.O_RDONLY)
+            except OSError:
+                self._pack = None  # every entry is a miss; the next save starts another pack
+                return None
+            # A cache nobody saves (build --check) still gives its descriptor back when collected.
+            self._closer = weakref.finalize(self, os.close, self._reader)
+        return self._reader
+
+    def _write(self, prune: bool) -> int:
+        if self.directory is None:
             return 0
-        removed = 0
-        for entry in self.directory.glob("*/*"):
-            if entry.name.split(".", 1)[0] not in self.used or not entry.name.endswith(".notes"):
-                entry.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        index = self._entries()
+        dropped = [key for key in index if key not in self.used] if prune else []
+        if not self._pending and not dropped:
+            return 0
+        for key in dropped:
+            del index[key]
+        try:
+            self._store(index)
+        except (OSError, struct.error):  # struct.error: a text over 4 GB, a key over 64 KB
+            # The index on disk is the last one written whole; read it again if asked.
+            self.close()
+            self._index = None
+            return len(dropped)
+        self._pending.clear()
+        return len(dropped)
+
+    def _store(self, index: dict[str, tuple[int, int, int]]) -> None:
+        """Append the pending entries to the pack, or start a new pack when the old one is at least
+        half entries nobody uses (copying the live ones then costs no more than the garbage it
+        drops, and the pack stays under twice what it holds), then replace the index."""
+        assert self.directory is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = self._open_pack()
+        live = sum(length for _, length, _ in index.values())
+        if fd is not None and self._pack is not None and os.fstat(fd).st_size - live < live:
+            pack, base = self._pack, index
+            entries: Iterable[tuple[str, bytes]] = self._encoded()
+            flags = os.O_WRONLY | os.O_APPEND
+        else:
+            pack, base = f"{secrets.token_hex(8)}{PACK_SUFFIX}", {}
+            entries = chain(self._copy_live(index) if fd is not None else (), self._encoded())
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        out = os.open(self.directory / pack, flags, 0o644)
+        try:
+            rows = _append(out, os.fstat(out).st_size, entries)
+        finally:
+            os.close(out)
+        new_index = {**base, **rows}
+        if not write_cache_file(self.directory / INDEX_NAME, _dump_index(pack, new_index)):
+            raise OSError("the notes index was not written")
+        if pack != self._pack:
+            self.close()
+            self._pack = pack
+        self._index = new_index
+        self._remove_others(pack)
+
+    def _copy_live(self, index: dict[str, tuple[int, int, int]]) -> Iterator[tuple[str, bytes]]:
+        """The live entries of the old pack, checked: a damaged one is dropped, not copied."""
+        fd = self._open_pack()
+        assert fd is not None
+        for key, (offset, length, crc) in sorted(index.items(), key=lambda item: item[1][0]):
+            if key in self._pending:
+                continue
+            data = os.pread(fd, length, offset)
+            if _intact(data, length, crc):
+                yield key, data
+
+    def _encoded(self) -> Iterator[tuple[str, bytes]]:
+        for key, notes in self._pending.items():
+            yield key, _encode(key, notes)
+
+    def _remove_others(self, pack: str) -> None:
+        """Old packs, leftovers of a killed save and the one-file-per-entry folders of format 2."""
+        assert self.directory is not None
+        try:
+            with os.scandir(self.directory) as entries:
+                others = [e for e in entries if e.name not in (pack, INDEX_NAME)]
+        except OSError:
+            return
+        for entry in others:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
-def _encode(notes: Notes) -> bytes:
-    """An entry: a header line with the byte lengths of the html and the summary, then the three
-    texts in UTF-8 (several times faster to read back than JSON)."""
-    html, summary = notes.html.encode(), notes.summary.encode()
-    return (
-        MAGIC + b"%d %d\n" % (len(html), len(summary)) + html + summary + notes.transcript.encode()
+def _append(
+    fd: int, offset: int, entries: Iterable[tuple[str, bytes]]
+) -> dict[str, tuple[int, int, int]]:
+    """Write entries at the end of the pack in large chunks; returns their index rows."""
+    rows: dict[str, tuple[int, int, int]] = {}
+    chunk: list[bytes] = []
+    chunk_size = 0
+    for key, data in entries:
+        rows[key] = (offset, len(data), zlib.crc32(data))
+        offset += len(data)
+        chunk.append(data)
+        chunk_size += len(data)
+        if chunk_size >= _WRITE_CHUNK:
+            _write_all(fd, b"".join(chunk))
+            chunk, chunk_size = [], 0
+    if chunk:
+        _write_all(fd, b"".join(chunk))
+    return rows
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _encode(key: str, notes: Notes) -> bytes:
+    """An entry: a fixed header, the key, then the three texts in UTF-8 (several times faster to
+    read back than JSON). surrogatepass: any str survives the round trip (a description can
+    hold a lone surrogate from a YAML escape)."""
+    name, html, summary, transcript = (
+        text.encode("utf-8", "surrogatepass")
+        for text in (key, notes.html, notes.summary, notes.transcript)
     )
+    header = _HEADER.pack(ENTRY_MAGIC, len(name), len(html), len(summary), len(transcript))
+    return b"".join((header, name, html, summary, transcript))
 
 
-def _decode(data: bytes) -> Notes:
-    if not data.startswith(MAGIC):
-        raise ValueError("not a castpub notes entry")
-    header_end = data.index(b"\n", len(MAGIC)) + 1
-    html_len, summary_len = (int(n) for n in data[len(MAGIC) : header_end].split())
-    a = header_end + html_len
-    b = a + summary_len
-    if b > len(data):
-        raise ValueError("truncated entry")
-    return Notes(data[header_end:a].decode(), data[a:b].decode(), data[b:].decode())
+def _intact(data: bytes, length: int, crc: int) -> bool:
+    return len(data) == length and zlib.crc32(data) == crc
+
+
+def _decode(key: str, data: bytes, length: int, crc: int) -> Notes | None:
+    """The notes in one entry, or None unless it is whole, undamaged and the entry for key."""
+    if not _intact(data, length, crc) or length < _HEADER.size:
+        return None
+    magic, name_len, html_len, summary_len, transcript_len = _HEADER.unpack_from(data)
+    a = _HEADER.size + name_len
+    b = a + html_len
+    c = b + summary_len
+    if magic != ENTRY_MAGIC or c + transcript_len != length:
+        return None
+    try:
+        if data[_HEADER.size : a].decode("utf-8", "surrogatepass") != key:
+            return None
+        return Notes(
+            data[a:b].decode("utf-8", "surrogatepass"),
+            data[b:c].decode("utf-8", "surrogatepass"),
+            data[c:].decode("utf-8", "surrogatepass"),
+        )
+    except UnicodeDecodeError:
+        return None
+
+
+def _dump_index(pack: str, index: dict[str, tuple[int, int, int]]) -> bytes:
+    names = [key.encode("utf-8", "surrogatepass") for key in index]
+    rows = b"".join(
+        _ROW.pack(len(name), *entry) for name, entry in zip(names, index.values(), strict=True)
+    )
+    pack_name = pack.encode()
+    body = b"".join(
+        (
+            INDEX_MAGIC,
+            _COUNTS.pack(len(pack_name), len(index)),
+            pack_name,
+            rows,
+            *names,
+        )
+    )
+    return body + hashlib.blake2b(body, digest_size=_CHECKSUM_BYTES).digest()
+
+
+def _load_index(data: bytes) -> tuple[str, dict[str, tuple[int, int, int]]]:
+    """(pack file name, key -> (offset, length, crc)); ValueError unless the index is whole."""
+    body, checksum = data[:-_CHECKSUM_BYTES], data[-_CHECKSUM_BYTES:]
+    if not body.startswith(INDEX_MAGIC) or (
+        hashlib.blake2b(body, digest_size=_CHECKSUM_BYTES).digest() != checksum
+    ):
+        raise ValueError("not a whole castpub notes index")
+    pack_len, count = _COUNTS.unpack_from(body, len(INDEX_MAGIC))
+    at = len(INDEX_MAGIC) + _COUNTS.size
+    pack = body[at : at + pack_len].decode()
+    if Path(pack).name != pack or not pack.endswith(PACK_SUFFIX):
+        raise ValueError("not a pack file name")
+    rows_at = at + pack_len
+    names_at = rows_at + count * _ROW.size
+    index: dict[str, tuple[int, int, int]] = {}
+    for name_len, offset, length, crc in _ROW.iter_unpack(body[rows_at:names_at]):
+        index[body[names_at : names_at + name_len].decode("utf-8", "surrogatepass")] = (
+            offset,
+            length,
+            crc,
+        )
+        names_at += name_len
+    if len(index) != count or names_at != len(body):
+        raise ValueError("castpub notes index of the wrong length")
+    return pack, index
 
 
 @lru_cache(maxsize=1)

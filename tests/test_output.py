@@ -1,0 +1,86 @@
+"""The atomic writer: staged files appear only at commit, whole, readable by everyone; unchanged
+files are not touched; nothing is left behind when staging fails or is abandoned."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from castpub.output import TEMP_SUFFIX, Staging, same_bytes
+
+
+def temporaries(root: Path) -> list[Path]:
+    return [p for p in root.rglob(f"*{TEMP_SUFFIX}")]
+
+
+def test_files_appear_at_commit_whole_and_world_readable(tmp_path: Path) -> None:
+    old_umask = os.umask(0o077)
+    try:
+        with Staging() as staging:
+            assert staging.add(tmp_path / "a.xml", b"A")
+            assert staging.add(tmp_path / "new" / "deep" / "b.html", b"B")
+            assert not (tmp_path / "a.xml").exists()
+            assert len(temporaries(tmp_path)) == 2
+            done = staging.commit()
+    finally:
+        os.umask(old_umask)
+    assert sorted(done) == sorted([tmp_path / "a.xml", tmp_path / "new" / "deep" / "b.html"])
+    assert (tmp_path / "new" / "deep" / "b.html").read_bytes() == b"B"
+    assert stat.S_IMODE((tmp_path / "a.xml").stat().st_mode) == 0o644
+    assert temporaries(tmp_path) == []
+
+
+def test_unchanged_file_is_not_touched(tmp_path: Path) -> None:
+    target = tmp_path / "same.xml"
+    target.write_bytes(b"same")
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    with Staging() as staging:
+        assert not staging.add(target, b"same")
+        assert staging.add(tmp_path / "other.xml", b"new")
+        staging.commit()
+        assert staging.unchanged == 1
+    assert target.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_abandoned_or_failed_staging_leaves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "kept.xml").write_bytes(b"old")
+    with Staging() as staging:
+        staging.add(tmp_path / "kept.xml", b"new")
+        with pytest.raises(TypeError):
+            staging.add(tmp_path / "bad.xml", "not bytes")  # type: ignore[arg-type]
+    assert temporaries(tmp_path) == []
+    assert (tmp_path / "kept.xml").read_bytes() == b"old"
+    assert not (tmp_path / "bad.xml").exists()
+
+
+def test_same_bytes_only_for_a_regular_file_with_exactly_those_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    assert not same_bytes(path, b"")
+    path.write_bytes(b"abc")
+    assert same_bytes(path, b"abc")
+    assert not same_bytes(path, b"abd")
+    assert not same_bytes(path, b"ab")
+    assert not same_bytes(path, b"abcd")
+    assert not same_bytes(tmp_path, b"")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert not same_bytes(fifo, b"")  # and does not wait for a writer
+    with Staging() as staging:
+        assert staging.add(fifo, b"")
+        staging.commit()
+    assert fifo.is_file()
+
+
+def test_an_existing_folder_is_compared_and_a_file_in_it_replaced(tmp_path: Path) -> None:
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "x.html").write_bytes(b"old")
+    (folder / "y.html").write_bytes(b"same")
+    with Staging() as staging:
+        assert staging.add(folder / "x.html", b"new")
+        assert not staging.add(folder / "y.html", b"same")
+        staging.commit()
+    assert (folder / "x.html").read_bytes() == b"new"

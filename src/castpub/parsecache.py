@@ -135,6 +135,14 @@ def body_is_clean(data: bytes, path: Path) -> bool:
     return parts is not None and clean_text(parts[1]) == parts[1]
 
 
+def entry_for(path: Path, data: bytes, result: ReadResult) -> dict[str, Any] | None:
+    """The cache entry for a file just parsed, or None when it must not be cached. A separate
+    step, so that worker processes make it beside the parse."""
+    if result.episode is None or result.problems:
+        return None
+    return encode(result.episode, result.warnings, body_is_clean(data, path))
+
+
 class ParseCache:
     """Parsed episodes by file name and hash of bytes; `None` as path turns it off."""
 
@@ -179,11 +187,9 @@ class ParseCache:
             self.entries[name][0] != digest for name, (digest, _) in self.kept.items()
         )
 
-    def put(self, path: Path, digest: str, data: bytes, result: ReadResult) -> None:
-        if self.path is None or result.episode is None or result.problems or not digest:
-            return
-        entry = encode(result.episode, result.warnings, body_is_clean(data, path))
-        if entry is not None:
+    def keep(self, path: Path, digest: str, entry: dict[str, Any] | None) -> None:
+        """Store the entry made for a file just parsed (see entry_for)."""
+        if self.path is not None and entry is not None and digest:
             self.kept[path.name] = (digest, entry)
 
     def save(self) -> None:

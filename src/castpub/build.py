@@ -24,7 +24,7 @@ from castpub.guard import PublishedIndex, PublishedItem, check_guids
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Confined, Staging, remove_leftovers, same_bytes
+from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.parsecache import ParseCache, entry_for
 from castpub.store import Chapter, Store, VideoInfo, load_store
@@ -264,9 +264,11 @@ def outputs(
     episodes: list[Episode],
     fragments: FragmentPool | None = None,
     index: PublishedIndex | None = None,
-) -> Iterator[tuple[str, bytes]]:
+    open_file: Callable[[str], StagedFile] | None = None,
+) -> Iterator[tuple[str, bytes | StagedFile]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
-    Each transcript in `notes` is emptied once its file is produced.
+    Each transcript in `notes` is emptied once its file is produced. With `open_file`, feeds are
+    written straight into staged files (yielded instead of bytes).
 
     With `fragments`, items that an earlier build already serialized are copied from the feed
     files it wrote, and where each item lies in the new files is recorded for the next build."""
@@ -294,16 +296,21 @@ def outputs(
             page_keys = [
                 keys.get(id(i)) or keys.setdefault(id(i), item_key(salt, i)) for i in page.items
             ]
+            files = (open_file(page.rss_path), open_file(page.atom_path)) if open_file else None
             rss, atom = serialize_feed(
-                show, page, page_keys, pool.reuser(page.rss_path, page.atom_path)
+                show,
+                page,
+                page_keys,
+                pool.reuser(page.rss_path, page.atom_path),
+                out=(files[0].handle, files[1].handle) if files else None,
             )
             pool.release(page.rss_path, page.atom_path)
             pool.record(page.rss_path, rss.items)
             pool.record(page.atom_path, atom.items)
             if index is not None:
                 index.record(page.rss_path, page.items)
-            yield page.rss_path, rss.data
-            yield page.atom_path, atom.data
+            yield page.rss_path, files[0] if files else rss.data
+            yield page.atom_path, files[1] if files else atom.data
     yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
     yield OPML_PATH, feeds_opml(show, feeds)
 
@@ -390,6 +397,11 @@ def build(
         feeds_dir = project.show.feeds_dir
         index = PublishedIndex.for_show(project.show.root, feeds_dir, use_cache)
         result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
+    with watch.stage("render"):
+        # Saved now, not with the feeds: the entries waiting to be saved hold every transcript,
+        # which the writing below drops once each file is written. Entries are named by content,
+        # so saving them before the feeds are committed is safe.
+        cache.save()
     fragments = FragmentPool.for_show(project.show.root, feeds_dir)
     if not use_cache:
         # A build that does not record what it wrote must not leave older records behind.
@@ -401,7 +413,15 @@ def build(
     wanted = set()
     confined = Confined(feeds_dir)
     with Staging() as staging:
-        files = outputs(project, result.feeds, notes, result.published, fragments, index)
+        files = outputs(
+            project,
+            result.feeds,
+            notes,
+            result.published,
+            fragments,
+            index,
+            lambda relpath: staging.open(confined.path(relpath)),
+        )
         while True:
             with watch.stage("serialize"):
                 relpath, data = next(files, ("", b""))
@@ -409,12 +429,16 @@ def build(
                 break
             wanted.add(relpath)
             with watch.stage("write"):
-                staging.add(confined.path(relpath), data)
+                if isinstance(data, StagedFile):
+                    staging.finish(data)
+                else:
+                    staging.add(confined.path(relpath), data)
         with watch.stage("write"):
             result.written = staging.commit()
         result.unchanged = staging.unchanged
     with watch.stage("write"):
         result.removed = _remove_stale(feeds_dir, wanted)
+        fragments.close()
         fragments.save()
         index.save()
         parsed.save()
@@ -456,8 +480,8 @@ def check_outputs(
     confined = Confined(feeds_dir)
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if not same_bytes(confined.path(relpath), data):
-            differ.append(relpath)
+        if isinstance(data, StagedFile) or not same_bytes(confined.path(relpath), data):
+            differ.append(relpath)  # (no files are staged here: outputs writes only bytes)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)
 

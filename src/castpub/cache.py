@@ -398,7 +398,7 @@ class FragmentPool:
         self.feeds_dir = feeds_dir
         self.manifest = manifest
         self.previous = self._load()
-        self._files: dict[str, bytes | None] = {}
+        self._files: dict[str, int | None] = {}  # relpath -> open descriptor of the old file
         self.recorded: dict[str, dict[str, tuple[int, int]]] = {}
 
     @classmethod
@@ -423,44 +423,52 @@ class FragmentPool:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
-    def _file(self, relpath: str) -> bytes | None:
-        """The old file's bytes, if it is still exactly the file the manifest describes."""
+    def _file(self, relpath: str) -> int | None:
+        """The old file, open, if it is still exactly the file the manifest describes. Fragments
+        are read from it one by one: a 60 MB feed is never in memory whole."""
         if relpath not in self._files:
             self._files[relpath] = None
             written = self.previous[relpath]
             try:
-                path = self.feeds_dir / relpath
-                stat = path.stat()
-                if (stat.st_size, stat.st_mtime_ns) == (written.size, written.mtime_ns):
-                    data = path.read_bytes()
-                    if len(data) == written.size:
-                        self._files[relpath] = data
+                fd = os.open(self.feeds_dir / relpath, os.O_RDONLY | os.O_NONBLOCK)
             except OSError:
-                pass
+                return None
+            info = os.fstat(fd)
+            if (info.st_size, info.st_mtime_ns) == (written.size, written.mtime_ns):
+                self._files[relpath] = fd
+            else:
+                os.close(fd)
         return self._files[relpath]
 
     def reuser(self, rss_path: str, atom_path: str) -> Callable[[str, str], bytes | None]:
-        """Fragments from the old files of one feed: copying only from a feed's own files keeps
-        one old feed in memory at a time (a 10 000-item feed is ~60 MB)."""
+        """Fragments from the old files of one feed."""
         paths = {"rss": rss_path, "atom": atom_path}
 
         def reuse(kind: str, key: str) -> bytes | None:
             relpath = paths[kind]
             written = self.previous.get(relpath)
             span = written.items.get(key) if written else None
-            data = self._file(relpath) if span else None
-            if span is None or data is None:
+            fd = self._file(relpath) if span else None
+            if span is None or fd is None:
                 return None
-            fragment = data[span[0] : span[1]]
+            try:
+                fragment = os.pread(fd, span[1] - span[0], span[0])
+            except OSError:
+                return None
             opening, closing = OPENING[kind]
             whole = fragment.startswith(opening) and fragment.endswith(closing)
-            return fragment if whole else None
+            return fragment if whole and len(fragment) == span[1] - span[0] else None
 
         return reuse
 
     def release(self, *relpaths: str) -> None:
         for relpath in relpaths:
-            self._files.pop(relpath, None)
+            fd = self._files.pop(relpath, None)
+            if fd is not None:
+                os.close(fd)
+
+    def close(self) -> None:
+        self.release(*list(self._files))
 
     def record(self, relpath: str, items: list[tuple[str, int, int]]) -> None:
         self.recorded[relpath] = {key: (start, end) for key, start, end in items}

@@ -13,7 +13,7 @@ import html
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from feedgen.feed import FeedGenerator
 
@@ -168,6 +168,7 @@ def serialize_feed(
     keys: list[str],
     reuse: Reuse,
     memo: dict[tuple[str, str], bytes] | None = None,
+    out: tuple[BinaryIO, BinaryIO] | None = None,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
 
@@ -175,9 +176,11 @@ def serialize_feed(
     fragments an earlier build wrote (by key) or written by items.item_fragments. `memo` carries
     the fragments written so far across the feeds of one build, so that an episode in both the
     main feed and a playlist is written once. Only written fragments go in, not copied ones: a
-    warm build's memo stays as small as its set of changed items."""
+    warm build's memo stays as small as its set of changed items. With `out`, the RSS and Atom
+    bytes go to those two files as they are made, and the results' data is empty."""
     rss_head, atom_head = _heads(show, feed)
-    rss, atom = _Assembly(rss_head, RSS_TAIL), _Assembly(atom_head, ATOM_TAIL)
+    rss_out, atom_out = out or (None, None)
+    rss, atom = _Assembly(rss_head, RSS_TAIL, rss_out), _Assembly(atom_head, ATOM_TAIL, atom_out)
     for item, key in zip(feed.items, keys, strict=True):
         rss_part, atom_part = _fragments(item, key, reuse, memo)
         rss.add(key, rss_part)
@@ -222,17 +225,19 @@ class _Assembly:
     BytesIO rather than a list joined at the end: getvalue() hands over the buffer itself when
     nothing else holds it, so a feed's bytes are in memory once, not as fragments plus a copy."""
 
-    def __init__(self, head: bytes, tail: bytes) -> None:
-        self.out = io.BytesIO()
+    def __init__(self, head: bytes, tail: bytes, out: BinaryIO | None = None) -> None:
+        self.buffer = io.BytesIO() if out is None else None
+        self.out: BinaryIO = out if out is not None else self.buffer  # type: ignore[assignment]
         self.out.write(head)
+        self.offset = len(head)  # counted, not asked: tell() on a buffered file flushes
         self.tail = tail
         self.items: list[tuple[str, int, int]] = []
 
     def add(self, key: str, fragment: bytes) -> None:
-        start = self.out.tell()
         self.out.write(fragment)
-        self.items.append((key, start, start + len(fragment)))
+        self.items.append((key, self.offset, self.offset + len(fragment)))
+        self.offset += len(fragment)
 
     def done(self) -> Serialized:
         self.out.write(self.tail)
-        return Serialized(self.out.getvalue(), self.items)
+        return Serialized(self.buffer.getvalue() if self.buffer else b"", self.items)

@@ -11,6 +11,7 @@ import secrets
 import stat
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from castpub.errors import InvalidInput, invalid
 
@@ -117,6 +118,29 @@ class Staging:
         self._pending.append((tmp, path))
         return True
 
+    def open(self, path: Path) -> StagedFile:
+        """A temporary file for path, to be written piece by piece and handed to finish(): a
+        60 MB feed never has to be in memory whole."""
+        folder = path.parent
+        if folder not in self._folders:
+            self._make_folder(folder)
+        fd, tmp = self._create(folder, path.name)
+        self._pending.append((tmp, path))  # until finish(): abort() removes it whatever happens
+        os.fchmod(fd, 0o644)
+        return StagedFile(os.fdopen(fd, "wb", buffering=1 << 20), tmp, path)
+
+    def finish(self, staged: StagedFile) -> bool:
+        """Stage a written file; returns False (and drops it) when the target already holds
+        exactly those bytes."""
+        staged.handle.close()
+        same = staged.path.parent not in self._new_folders and _same_file(staged.tmp, staged.path)
+        if same:
+            self._pending.remove((staged.tmp, staged.path))
+            Path(staged.tmp).unlink(missing_ok=True)
+            self.unchanged += 1
+            return False
+        return True
+
     def _make_folder(self, folder: Path) -> None:
         try:
             os.mkdir(folder)
@@ -160,6 +184,37 @@ class Staging:
         for tmp, _ in self._pending:
             Path(tmp).unlink(missing_ok=True)
         self._pending = []
+
+
+class StagedFile:
+    """A file being written under its temporary name (Staging.open); `handle` takes the bytes."""
+
+    def __init__(self, handle: BinaryIO, tmp: str, path: Path) -> None:
+        self.handle = handle
+        self.tmp = tmp
+        self.path = path
+
+
+def _same_file(new: str, old: Path, chunk: int = 1 << 20) -> bool:
+    """Whether old (a regular file) holds the same bytes as new, compared a chunk at a time."""
+    try:
+        with open(new, "rb") as a, open(old, "rb", opener=_nonblocking) as b:
+            info = os.fstat(b.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size != os.fstat(a.fileno()).st_size:
+                return False
+            while True:
+                left, right = a.read(chunk), b.read(chunk)
+                if left != right:
+                    return False
+                if not left:
+                    return True
+    except OSError:
+        return False
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    # A FIFO put where a feed was must not hang the build (as same_bytes).
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 from castpub import __version__
 from castpub.notes import Notes
@@ -372,6 +373,22 @@ def feed_salt() -> str:
     return code_salt() + "\0" + "\0".join(versions)
 
 
+T = TypeVar("T")
+
+
+def stat_written(feeds_dir: Path, recorded: dict[str, T]) -> dict[str, tuple[int, int, T]]:
+    """What a build recorded of each file it left in feeds/, with the file's size and mtime now:
+    a record is trusted later only while the file still has both. Files gone are left out."""
+    found = {}
+    for relpath, value in sorted(recorded.items()):
+        try:
+            stat = (feeds_dir / relpath).stat()
+        except OSError:
+            continue
+        found[relpath] = (stat.st_size, stat.st_mtime_ns, value)
+    return found
+
+
 # How a fragment of each format starts and ends: a span that does not is not trusted.
 OPENING = {
     "rss": (b"    <item>\n", b"    </item>\n"),
@@ -483,16 +500,15 @@ class FragmentPool:
         """Write the manifest for the files now in feeds/; a failure only costs the next build."""
         if self.manifest is None:
             return
-        files = {}
-        for relpath, items in sorted(self.recorded.items()):
-            try:
-                stat = (self.feeds_dir / relpath).stat()
-            except OSError:
-                continue
-            files[relpath] = {
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "items": [[k, a, b] for k, (a, b) in items.items()],
+        files = {
+            relpath: {
+                "size": size,
+                "mtime_ns": mtime_ns,
+                "items": [[k, a, b] for k, (a, b) in items],
             }
+            for relpath, (size, mtime_ns, items) in stat_written(
+                self.feeds_dir, {r: list(i.items()) for r, i in self.recorded.items()}
+            ).items()
+        }
         data = json.dumps({"salt": feed_salt(), "files": files}, separators=(",", ":")).encode()
         write_cache_file(self.manifest, data)

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from castpub.cache import CACHE_DIR, code_salt
+from castpub.cache import CACHE_DIR, code_salt, stat_written
 from castpub.errors import Problem, invalid
 from castpub.model import Feed, Item
 from castpub.output import write_cache_file
@@ -155,14 +155,11 @@ class PublishedIndex:
         """Record the files now in feeds/; a failure only costs the next build a parse."""
         if self.manifest is None:
             return
-        files = {}
-        for relpath, items in sorted(self.recorded.items()):
-            try:
-                stat = (self.feeds_dir / relpath).stat()
-            except OSError:
-                continue
-            rows = [[i.guid, i.episode_id, i.video_id, i.enclosure_url] for i in items]
-            files[relpath] = [stat.st_size, stat.st_mtime_ns, rows]
+        rows = {
+            relpath: [[i.guid, i.episode_id, i.video_id, i.enclosure_url] for i in items]
+            for relpath, items in self.recorded.items()
+        }
+        files = {r: list(v) for r, v in stat_written(self.feeds_dir, rows).items()}
         data = json.dumps({"salt": code_salt(), "files": files}, separators=(",", ":"))
         write_cache_file(self.manifest, data.encode())
 

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from castpub.build import PARALLEL_MIN, Workers
 from conftest import run_castpub, write_episode
 from test_store import import_all
 
@@ -190,3 +191,17 @@ def test_unreadable_published_feed_stops_the_build(make_project) -> None:
     assert feed.read_text() == conflicted
     feed.unlink()
     build(root)  # deleting it is the way to publish anew
+
+
+def _double_outside(job: tuple[int, int]) -> int:
+    parent, n = job
+    if os.getpid() != parent:
+        os._exit(1)  # a worker killed mid-build, as the out-of-memory killer would
+    return n * 2
+
+
+def test_workers_that_die_leave_the_work_to_this_process() -> None:
+    jobs = [(os.getpid(), n) for n in range(PARALLEL_MIN)]
+    with Workers(2) as workers:
+        assert workers.map(_double_outside, jobs) == [n * 2 for n in range(PARALLEL_MIN)]
+        assert workers.count == 1

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -247,7 +248,14 @@ class Workers:
             context.set_forkserver_preload(["castpub.build"])
             self._pool = ProcessPoolExecutor(self.count, mp_context=context)
         chunk = max(1, len(jobs) // (self.count * 8))
-        return list(self._pool.map(function, jobs, chunksize=chunk))
+        try:
+            return list(self._pool.map(function, jobs, chunksize=chunk))
+        except (BrokenProcessPool, OSError):
+            # A worker killed (out of memory) or no way to start one (no /tmp for the server's
+            # socket): the same work in this process is slower, not different.
+            self.__exit__()
+            self.count = 1
+            return [function(job) for job in jobs]
 
 
 def available_cores() -> int:

@@ -536,3 +536,23 @@ def test_any_text_round_trips_and_an_unstorable_entry_is_skipped(tmp_path: Path)
     cache.put("k" * 70_000, sample_notes(1))  # a key too long for the index
     cache.save()
     assert RenderCache(tmp_path / "notes").get("odd") == odd
+
+
+def test_renders_are_kept_by_check_and_by_a_refused_build(show: Path) -> None:
+    episodes = len(list((show / "episodes").glob("*.md")))
+    check = run_castpub(show, "build", "--check", "--now", NOW)
+    assert check.exit_code != 0 or "up to date" not in check.output
+    # The build that follows renders nothing again.
+    assert len(RenderCache.for_show(show).keys()) == episodes
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    shutil.rmtree(show / ".castpub-cache")
+    # A GUID changed under a published episode: the guard refuses, the renders stay.
+    write_episode(
+        show,
+        "2020-01-01-guest-0.md",
+        "title: 'Guest 0'\nguid: other-guid\ndate: 2020-01-01 10:00:00 UTC",
+        body(0),
+    )
+    refused = run_castpub(show, "build", "--now", NOW)
+    assert refused.exit_code == 1 and "GUID" in refused.output
+    assert len(RenderCache.for_show(show).keys()) == episodes

@@ -404,12 +404,15 @@ def build(
         cache = RenderCache.for_show(project.show.root, use_cache)
         feeds_dir = project.show.feeds_dir
         index = PublishedIndex.for_show(project.show.root, feeds_dir, use_cache)
-        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
-    with watch.stage("render"):
-        # Saved now, not with the feeds: the entries waiting to be saved hold every transcript,
-        # which the writing below drops once each file is written. Entries are named by content,
-        # so saving them before the feeds are committed is safe.
-        cache.save()
+        try:
+            result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
+        finally:
+            with watch.stage("render"):
+                # Saved now, not with the feeds: the entries waiting to be saved hold every
+                # transcript, which the writing below drops once each file is written. Entries
+                # are named by content, so they are worth keeping even when the guards refuse
+                # the build, and safe to save before the feeds are committed.
+                cache.save()
     fragments = FragmentPool.for_show(project.show.root, feeds_dir)
     if not use_cache:
         # A build that does not record what it wrote must not leave older records behind.
@@ -481,7 +484,10 @@ def check_outputs(
         project = load_project(root, inputs, parsed, workers)
         cache = RenderCache.for_show(project.show.root, use_cache)
         index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
-        result, notes = prepare(project, now, True, cache, None, workers, index)
+        try:
+            result, notes = prepare(project, now, True, cache, None, workers, index)
+        finally:
+            cache.save()  # what --check rendered, the build that follows need not render again
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()

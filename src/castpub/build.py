@@ -151,7 +151,7 @@ def _read_all(
 def _parse_one(args: tuple[Path, Show, bytes | None]) -> tuple[ReadResult, dict[str, Any] | None]:
     path, show, data = args
     result = read_episode(path, show, data)
-    return result, entry_for(path, data, result) if data is not None else None
+    return result, entry_for(data, result) if data is not None else None
 
 
 def _duplicates(show: Show, episodes: list[Episode]) -> list[Problem]:
@@ -232,6 +232,9 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
@@ -253,7 +256,7 @@ class Workers:
         except (BrokenProcessPool, OSError):
             # A worker killed (out of memory) or no way to start one (no /tmp for the server's
             # socket): the same work in this process is slower, not different.
-            self.__exit__()
+            self.close()
             self.count = 1
             return [function(job) for job in jobs]
 
@@ -386,11 +389,25 @@ def _playlist_shrink(show: Show, feeds: list[Feed], published: PublishedIndex) -
     return problems
 
 
-def build(
-    root: Path, now: datetime, allow_shrink: bool = False, use_cache: bool = True
-) -> BuildResult:
-    """Build feeds/; nothing is written unless everything is valid."""
-    watch = Stopwatch()
+@dataclass
+class _Prepared:
+    """A build up to its writing: inputs read, episodes parsed and rendered, feeds assembled
+    and guarded."""
+
+    last: LastBuild
+    inputs: Inputs
+    project: Project
+    cache: RenderCache
+    index: PublishedIndex
+    result: BuildResult
+    notes: dict[str, Notes]
+
+
+def _prepare_build(
+    root: Path, now: datetime, allow_shrink: bool, use_cache: bool, watch: Stopwatch
+) -> _Prepared | BuildResult:
+    """What build and check_outputs share; a BuildResult when nothing changed since the last
+    build (the no-change fast path)."""
     with watch.stage("read"):
         last = LastBuild(root)
         inputs = read_inputs(root, last.trusted() if use_cache else None)
@@ -401,18 +418,32 @@ def build(
     with Workers(available_cores()) as workers:
         with watch.stage("read"):
             project = load_project(root, inputs, parsed, workers)
+            parsed.save()
         cache = RenderCache.for_show(project.show.root, use_cache)
-        feeds_dir = project.show.feeds_dir
-        index = PublishedIndex.for_show(project.show.root, feeds_dir, use_cache)
+        index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
         try:
             result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
         finally:
             with watch.stage("render"):
                 # Saved now, not with the feeds: the entries waiting to be saved hold every
-                # transcript, which the writing below drops once each file is written. Entries
-                # are named by content, so they are worth keeping even when the guards refuse
-                # the build, and safe to save before the feeds are committed.
+                # transcript, which the writing drops once each file is written. Entries are
+                # named by content, so they are worth keeping even when the guards refuse the
+                # build or it only checks, and safe to save before the feeds are committed.
                 cache.save()
+    return _Prepared(last, inputs, project, cache, index, result, notes)
+
+
+def build(
+    root: Path, now: datetime, allow_shrink: bool = False, use_cache: bool = True
+) -> BuildResult:
+    """Build feeds/; nothing is written unless everything is valid."""
+    watch = Stopwatch()
+    prepared = _prepare_build(root, now, allow_shrink, use_cache, watch)
+    if isinstance(prepared, BuildResult):
+        return prepared
+    last, inputs, project = prepared.last, prepared.inputs, prepared.project
+    cache, index, result, notes = prepared.cache, prepared.index, prepared.result, prepared.notes
+    feeds_dir = project.show.feeds_dir
     fragments = FragmentPool.for_show(project.show.root, feeds_dir)
     if not use_cache:
         # A build that does not record what it wrote must not leave older records behind.
@@ -452,7 +483,6 @@ def build(
         fragments.close()
         fragments.save()
         index.save()
-        parsed.save()
         cache.prune()
         if use_cache:
             last.save(
@@ -474,20 +504,10 @@ def check_outputs(
     root: Path, now: datetime, use_cache: bool = True
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
-    last = LastBuild(root)
-    inputs = read_inputs(root, last.trusted() if use_cache else None)
-    hit = last.unchanged(inputs, now) if use_cache else None
-    if hit is not None:
-        return _unchanged_result(hit, Stopwatch()), []
-    parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
-    with Workers(available_cores()) as workers:
-        project = load_project(root, inputs, parsed, workers)
-        cache = RenderCache.for_show(project.show.root, use_cache)
-        index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
-        try:
-            result, notes = prepare(project, now, True, cache, None, workers, index)
-        finally:
-            cache.save()  # what --check rendered, the build that follows need not render again
+    prepared = _prepare_build(root, now, True, use_cache, Stopwatch())
+    if isinstance(prepared, BuildResult):
+        return prepared, []
+    project, result, notes = prepared.project, prepared.result, prepared.notes
     feeds_dir = project.show.feeds_dir
     differ = []
     wanted = set()

@@ -226,8 +226,10 @@ class _Assembly:
     nothing else holds it, so a feed's bytes are in memory once, not as fragments plus a copy."""
 
     def __init__(self, head: bytes, tail: bytes, out: BinaryIO | None = None) -> None:
-        self.buffer = io.BytesIO() if out is None else None
-        self.out: BinaryIO = out if out is not None else self.buffer  # type: ignore[assignment]
+        self.buffer: io.BytesIO | None = None
+        if out is None:
+            self.buffer = out = io.BytesIO()
+        self.out: BinaryIO = out
         self.out.write(head)
         self.offset = len(head)  # counted, not asked: tell() on a buffered file flushes
         self.tail = tail

@@ -101,12 +101,9 @@ class Staging:
         if folder not in self._new_folders and same_bytes(path, data):
             self.unchanged += 1
             return False
-        if folder not in self._folders:
-            self._make_folder(folder)
-        fd, tmp = self._create(folder, path.name)
+        fd, tmp = self._create(path)
         try:
             try:
-                os.fchmod(fd, 0o644)
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
@@ -121,12 +118,8 @@ class Staging:
     def open(self, path: Path) -> StagedFile:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
         60 MB feed never has to be in memory whole."""
-        folder = path.parent
-        if folder not in self._folders:
-            self._make_folder(folder)
-        fd, tmp = self._create(folder, path.name)
+        fd, tmp = self._create(path)
         self._pending.append((tmp, path))  # until finish(): abort() removes it whatever happens
-        os.fchmod(fd, 0o644)
         return StagedFile(os.fdopen(fd, "wb", buffering=1 << 20), tmp, path)
 
     def finish(self, staged: StagedFile) -> bool:
@@ -153,15 +146,26 @@ class Staging:
                 raise
         self._folders.add(folder)
 
-    def _create(self, folder: Path, name: str) -> tuple[int, str]:
-        """A new temporary file in folder, opened for writing."""
+    def _create(self, path: Path) -> tuple[int, str]:
+        """A new temporary file beside path (its folder made if need be), open for writing,
+        with the mode the published file will have."""
+        folder = path.parent
+        if folder not in self._folders:
+            self._make_folder(folder)
         while True:
             self._count += 1
-            tmp = f"{folder}/.{name}.{self._token}{self._count}{TEMP_SUFFIX}"
+            tmp = f"{folder}/.{path.name}.{self._token}{self._count}{TEMP_SUFFIX}"
             try:
-                return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 continue  # left by another run that drew the same token
+            try:
+                os.fchmod(fd, 0o644)
+            except OSError:
+                os.close(fd)
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            return fd, tmp
 
     def commit(self) -> list[Path]:
         """Make the staged bytes durable, then rename every file into place."""

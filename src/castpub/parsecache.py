@@ -22,7 +22,7 @@ from castpub.cache import CACHE_DIR, code_salt
 from castpub.episodes import Episode, MediaRef, ReadResult, decode, split_front_matter
 from castpub.errors import Problem
 from castpub.output import write_cache_file
-from castpub.text import clean_text
+from castpub.text import clean_text, xml_safe_utf8
 from castpub.videos import VideoRef
 
 NAME = "episodes.json"
@@ -128,19 +128,14 @@ def decode_entry(path: Path, entry: dict[str, Any], data: bytes) -> ReadResult |
     return ReadResult(episode, [], warnings)
 
 
-def body_is_clean(data: bytes, path: Path) -> bool:
-    """Whether the body needs no clean_text, so that a hit can skip it."""
-    text, _ = decode(data, path)
-    parts = split_front_matter(text) if text is not None else None
-    return parts is not None and clean_text(parts[1]) == parts[1]
-
-
-def entry_for(path: Path, data: bytes, result: ReadResult) -> dict[str, Any] | None:
+def entry_for(data: bytes, result: ReadResult) -> dict[str, Any] | None:
     """The cache entry for a file just parsed, or None when it must not be cached. A separate
     step, so that worker processes make it beside the parse."""
     if result.episode is None or result.problems:
         return None
-    return encode(result.episode, result.warnings, body_is_clean(data, path))
+    # A file with nothing clean_text removes anywhere has a clean body, and a hit can skip the
+    # search; a file with such characters only in its front matter merely runs it again.
+    return encode(result.episode, result.warnings, xml_safe_utf8(data))
 
 
 class ParseCache:

@@ -32,8 +32,14 @@ def xml_utf8(text: str) -> bytes:
         data = text.encode()
     except UnicodeEncodeError:
         raise ValueError(NOT_XML) from None
-    if len(data.translate(None, _CONTROLS)) != len(data) or (
-        _NONCHARACTER_START in data and _NONCHARACTERS.search(data)
-    ):
+    if not xml_safe_utf8(data):
         raise ValueError(NOT_XML)
     return data
+
+
+def xml_safe_utf8(data: bytes) -> bool:
+    """Whether UTF-8 bytes hold none of the characters clean_text removes (for valid UTF-8:
+    surrogates cannot be encoded in it)."""
+    return len(data.translate(None, _CONTROLS)) == len(data) and not (
+        _NONCHARACTER_START in data and _NONCHARACTERS.search(data)
+    )

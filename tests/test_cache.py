@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from castpub.build import load_project, prepare
+from castpub.build import Project, load_project, prepare, render_all
 from castpub.cache import RenderCache, _dump_index, _encode
+from castpub.errors import InvalidInput
 from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
 from castpub.notes import Notes
+from castpub.parsecache import ParseCache
 from castpub.unchanged import LastBuild, read_inputs
 from conftest import run_castpub, write_episode
 
@@ -124,6 +126,8 @@ def test_cached_build_equals_uncached_after_each_change(show: Path, tmp_path: Pa
         encoding="utf-8",
     )
     assert_same_as_fresh(show, tmp_path)
+    yaml.write_text(yaml.read_text().replace("language: en", "language: fr"), encoding="utf-8")
+    assert_same_as_fresh(show, tmp_path)
     (show / "episodes" / "2020-01-01-guest-0.md").unlink()  # remove one
     assert_same_as_fresh(show, tmp_path)
 
@@ -173,6 +177,24 @@ def test_feed_changed_by_hand_is_not_reused(show: Path, tmp_path: Path) -> None:
     os.utime(feed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     add_episode(show, 4, words="edge")
     assert_same_as_fresh(show, tmp_path)
+
+
+def test_per_episode_files_changed_by_hand_are_made_again(show: Path, tmp_path: Path) -> None:
+    """Unchanged transcripts and chapters are kept, not made again; one edited, truncated or
+    removed by anything else is."""
+    assert_same_as_fresh(show, tmp_path)
+    transcripts = sorted((show / "feeds" / "transcripts").iterdir())
+    chapters = sorted((show / "feeds" / "chapters").iterdir())
+    assert transcripts and chapters
+    kept = transcripts[1].stat().st_mtime_ns
+    edited = transcripts[0]
+    data = edited.read_bytes()
+    edited.write_bytes(data.replace(b"<h1>", b"<h1>X", 1)[: len(data)])  # same size
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 1_000_000_000))
+    transcripts[2].write_bytes(b"")
+    chapters[0].unlink()
+    assert_same_as_fresh(show, tmp_path)
+    assert transcripts[1].stat().st_mtime_ns == kept
 
 
 def test_fragments_equal_whole_feed(show: Path) -> None:
@@ -372,6 +394,36 @@ def test_files_changed_near_the_last_build_are_read_again(show: Path) -> None:
     set_episode_mtimes(show, 60)
     build_verbose(show)
     assert len(read_inputs(show, LastBuild(show).trusted()).data) == 6
+
+
+def _unread_project(root: Path) -> Project:
+    """The project as a rebuild loads it: old unchanged files from the parse cache, unread."""
+    inputs = read_inputs(root, LastBuild(root).trusted())
+    project = load_project(root, inputs, ParseCache.for_show(root, inputs.config))
+    assert inputs.data == {} and all(e.body is None for e in project.episodes)
+    return project
+
+
+def test_notes_of_unread_files_are_rendered_from_the_file(show: Path, tmp_path: Path) -> None:
+    set_episode_mtimes(show, -3600)
+    assert_same_as_fresh(show, tmp_path)
+    _unread_project(show)
+    shutil.rmtree(show / ".castpub-cache" / "notes")
+    write_store(show, titles="Talk")  # a miss for every episode, so every body is read
+    assert_same_as_fresh(show, tmp_path)
+
+
+def test_file_changed_while_building_is_an_error(show: Path, tmp_path: Path) -> None:
+    set_episode_mtimes(show, -3600)
+    assert_same_as_fresh(show, tmp_path)
+    project = _unread_project(show)
+    changed = project.episodes[0].path
+    changed.write_text(changed.read_text() + "\nOne more line.\n")
+    with pytest.raises(InvalidInput) as raised:
+        render_all(project, project.episodes, RenderCache(tmp_path / "empty"))
+    (problem,) = raised.value.problems
+    assert problem.path == changed and "changed while castpub was building" in problem.what
+    assert problem.fix == "run the build again"
 
 
 def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> None:

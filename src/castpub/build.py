@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from castpub.page import PAGE_PATH, page_link, show_page
 from castpub.parsecache import ParseCache, entry_for
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
-from castpub.unchanged import Inputs, LastBuild, Summary, read_inputs
+from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_inputs
 from castpub.websub import announce, hub_links
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
@@ -136,22 +137,51 @@ def _read_all(
     results: list[ReadResult | None] = []
     missing: list[tuple[int, Path, str, bytes | None]] = []
     for index, (path, _) in enumerate(inputs.episodes):
-        data, digest = inputs.take(index)
-        hit = cache.get(path, digest, data) if data is not None else None
+        # A file whose stat the last build recorded is not read at all when the cache has it:
+        # its body is read later only if its notes must be rendered again.
+        hit = cache.get(path, inputs.digest(index), inputs.data.get(path))
         if hit is None:
+            data, digest = inputs.take(index)
             missing.append((len(results), path, digest, data))
+        else:
+            inputs.data.pop(path, None)
         results.append(hit)
-    parsed_now = workers.map(_parse_one, [(path, show, data) for _, path, _, data in missing])
+    parsed_now = workers.map(
+        _parse_one, [(path, show, data, digest) for _, path, digest, data in missing]
+    )
     for (index, path, digest, _), (result, entry) in zip(missing, parsed_now, strict=True):
         results[index] = result
         cache.keep(path, digest, entry)
     return [r for r in results if r is not None]
 
 
-def _parse_one(args: tuple[Path, Show, bytes | None]) -> tuple[ReadResult, dict[str, Any] | None]:
-    path, show, data = args
+def _parse_one(
+    args: tuple[Path, Show, bytes | None, str],
+) -> tuple[ReadResult, dict[str, Any] | None]:
+    path, show, data, digest = args
     result = read_episode(path, show, data)
-    return result, entry_for(data, result) if data is not None else None
+    if data is None or result.episode is None:
+        return result, None
+    episode = replace(result.episode, digest=digest)
+    return ReadResult(episode, result.problems, result.warnings), entry_for(data, result)
+
+
+def episode_body(episode: Episode, show: Show) -> str:
+    """The body of an episode, read now if the parse cache gave it without: only from the
+    bytes it was parsed from (a file changed since is an error, not a mix of two versions)."""
+    if episode.body is not None:
+        return episode.body
+    path = episode.path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput([Problem(path, None, f"cannot read: {exc.strerror}")]) from None
+    reread = read_episode(path, show, data).episode
+    if content_hash(data) != episode.digest or reread is None or reread.body is None:
+        raise InvalidInput(
+            [Problem(path, None, "changed while castpub was building", "run the build again")]
+        )
+    return reread.body
 
 
 def _duplicates(show: Show, episodes: list[Episode]) -> list[Problem]:
@@ -201,18 +231,28 @@ def render_all(
     missing: list[tuple[str, str, RenderArgs]] = []
     for episode in episodes:
         video = project.store.video(episode.video.video_id) if episode.video else None
-        args = (episode.body, video, video.chapters if video else (), episode.description)
-        key = render_key(episode.body, episode.description, video) if cache.directory else ""
+        # By the file's hash, which names the body: a hit needs the body neither read nor hashed.
+        key = ""
+        if cache.directory and episode.digest:
+            key = render_key(episode.digest, episode.description, video)
         hit = cache.get(key) if key else None
         if hit is None:
-            missing.append((episode.id, key, args))
+            body = episode_body(episode, project.show)
+            missing.append(
+                (
+                    episode.id,
+                    key,
+                    (body, video, video.chapters if video else (), episode.description),
+                )
+            )
         else:
             notes[episode.id] = hit
     rendered = (workers or Workers(1)).map(_render_one, [args for _, _, args in missing])
     for (episode_id, key, _), result in zip(missing, rendered, strict=True):
-        notes[episode_id] = result
         if key:
+            result = replace(result, key=key)
             cache.put(key, result)
+        notes[episode_id] = result
     return notes
 
 
@@ -276,36 +316,47 @@ def outputs(
     fragments: FragmentPool | None = None,
     index: PublishedIndex | None = None,
     open_file: Callable[[str], StagedFile] | None = None,
-) -> Iterator[tuple[str, bytes | StagedFile]]:
+) -> Iterator[tuple[str, bytes | StagedFile | None]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
     Each transcript in `notes` is emptied once its file is produced. With `open_file`, feeds are
-    written straight into staged files (yielded instead of bytes).
+    written straight into staged files (yielded instead of bytes). None stands for a file that
+    `fragments` knows an earlier build wrote with the same content, still untouched.
 
     With `fragments`, items that an earlier build already serialized are copied from the feed
     files it wrote, and where each item lies in the new files is recorded for the next build."""
     show = project.show
+    pool = fragments or FragmentPool(show.feeds_dir, None)
+    salt = feed_salt()
     item_links = {item.episode_id: item.link for item in feeds[0].items} if feeds else {}
     for episode in episodes:
         link = item_links.get(episode.id) or episode_link(show, episode)
         current = notes[episode.id]
-        yield (
-            f"transcripts/{episode.id}.html",
-            transcript_page(episode.title, show.language, current.transcript, link),
-        )
+        relpath = f"transcripts/{episode.id}.html"
+        # A transcript is named by the render key of its notes and what else goes in the page:
+        # the one an earlier build left, untouched since, is neither made nor compared again.
+        key = current.key and _file_key(salt, current.key, episode.title, show.language, link)
+        if key and pool.kept(relpath, key):
+            yield relpath, None
+        else:
+            yield relpath, transcript_page(episode.title, show.language, current.transcript, link)
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
         notes[episode.id] = replace(current, transcript="")
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
-            yield f"chapters/{episode.id}.json", chapters_json(video.chapters)
-    pool = fragments or FragmentPool(show.feeds_dir, None)
-    salt = feed_salt()
+            relpath = f"chapters/{episode.id}.json"
+            if pool.kept(relpath, _file_key(salt, repr(video.chapters))):
+                yield relpath, None
+            else:
+                yield relpath, chapters_json(video.chapters)
     keys: dict[int, str] = {}  # by id(item): an item in several feeds is hashed once
     links = (*hub_links(show.websub_hub), page_link(show))
     for feed in feeds:
         for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
             page_keys = [
-                keys.get(id(i)) or keys.setdefault(id(i), item_key(salt, i)) for i in page.items
+                keys.get(id(i))
+                or keys.setdefault(id(i), item_key(salt, i, notes[i.episode_id].key))
+                for i in page.items
             ]
             files = (open_file(page.rss_path), open_file(page.atom_path)) if open_file else None
             rss, atom = serialize_feed(
@@ -324,6 +375,12 @@ def outputs(
             yield page.atom_path, files[1] if files else atom.data
     yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
     yield OPML_PATH, feeds_opml(show, feeds)
+
+
+def _file_key(*parts: str) -> str:
+    """Names a whole output file by everything it is made of (each part with its length)."""
+    data = "\0".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def prepare(
@@ -471,7 +528,10 @@ def build(
                 break
             wanted.add(relpath)
             with watch.stage("write"):
-                if isinstance(data, StagedFile):
+                if data is None:
+                    confined.path(relpath)  # kept, yet not through a folder leading out
+                    staging.unchanged += 1
+                elif isinstance(data, StagedFile):
                     staging.finish(data)
                 else:
                     staging.add(confined.path(relpath), data)
@@ -514,7 +574,9 @@ def check_outputs(
     confined = Confined(feeds_dir)
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if isinstance(data, StagedFile) or not same_bytes(confined.path(relpath), data):
+        if data is None or isinstance(data, StagedFile):
+            continue  # neither happens here: no earlier build's record, no staged files
+        if not same_bytes(confined.path(relpath), data):
             differ.append(relpath)  # (no files are staged here: outputs writes only bytes)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))
     return result, sorted(differ)

@@ -1,10 +1,10 @@
 """The render cache, .castpub-cache/notes/: show notes of unchanged episodes are not rendered again.
 
 Rendering Markdown is most of a build's time, and an episode's notes depend only on its body, its
-description and the video record's id, title and chapters. An entry is named by a hash of exactly
-those, salted with castpub's version, the digest of castpub's own code and the versions of the
-Markdown renderer and sanitizer: a change to any of them names other entries, so an entry is never
-stale. The folder is safe to delete at any time; a missing, unreadable, truncated or corrupt entry
+description and the video record's id, title and chapters. An entry is named by a hash of those
+(the body by the hash of the episode file's bytes, of which it is a function), salted with
+castpub's version, the digest of castpub's own code and the versions of the Markdown renderer and
+sanitizer: a change to any of them names other entries, so an entry is never stale. The folder is safe to delete at any time; a missing, unreadable, truncated or corrupt entry
 is only a miss.
 
 Entries live in one pack file, read with one open and a pread per entry (one small file per
@@ -24,12 +24,13 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import struct
 import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -58,6 +59,7 @@ _COUNTS = struct.Struct("<HI")
 _ROW = struct.Struct("<HQII")
 _CHECKSUM_BYTES = 16  # blake2b of everything before it closes the index
 _WRITE_CHUNK = 8 << 20  # appending ~130 MB of notes in chunks bounds the extra memory
+_READ_AHEAD = 4 << 20  # how much of an old feed file is read at once
 
 
 @lru_cache(maxsize=1)
@@ -76,14 +78,15 @@ def code_salt() -> str:
     return digest.hexdigest()
 
 
-def render_key(body: str, description: str | None, video: VideoInfo | None) -> str:
-    """The key of one episode's notes: every input render_notes reads, and the code salt.
+def render_key(source: str, description: str | None, video: VideoInfo | None) -> str:
+    """The key of one episode's notes: every input render_notes reads, and the code salt. The
+    body goes in as `source`, the hash of the episode file's bytes, of which it is a function.
 
     Each value goes in with its length, so no two different inputs give the same bytes."""
     digest = hashlib.blake2b(code_salt().encode(), digest_size=20)
     chapters = [(c.start, c.end, c.title) for c in video.chapters] if video else None
     for value in (
-        body,
+        source,
         repr(description),
         repr(None if video is None else (video.id, video.title, chapters)),
     ):
@@ -136,7 +139,7 @@ class RenderCache:
         if self.directory is None:
             return
         self.used.add(key)
-        self._pending[key] = notes
+        self._pending[key] = notes if notes.key == key else replace(notes, key=key)
 
     def save(self) -> None:
         """Write the entries put since the last save, keeping every other entry. Idempotent."""
@@ -316,6 +319,7 @@ def _decode(key: str, data: bytes, length: int, crc: int) -> Notes | None:
             data[a:b].decode("utf-8", "surrogatepass"),
             data[b:c].decode("utf-8", "surrogatepass"),
             data[c:].decode("utf-8", "surrogatepass"),
+            key,
         )
     except UnicodeDecodeError:
         return None
@@ -382,10 +386,10 @@ def stat_written(feeds_dir: Path, recorded: dict[str, T]) -> dict[str, tuple[int
     found = {}
     for relpath, value in sorted(recorded.items()):
         try:
-            stat = (feeds_dir / relpath).stat()
+            info = (feeds_dir / relpath).stat()
         except OSError:
             continue
-        found[relpath] = (stat.st_size, stat.st_mtime_ns, value)
+        found[relpath] = (info.st_size, info.st_mtime_ns, value)
     return found
 
 
@@ -403,6 +407,28 @@ class _Written:
     items: dict[str, tuple[int, int]]  # item key -> (start, end) in the file
 
 
+class _OldFile:
+    """An old feed file read through a window: a new build copies most fragments in the order
+    they lie in the file, so a read runs ahead and the next fragments are already in memory (a
+    pread per item cost half a second at 10 000 items). Not mapped: a file truncated by anything
+    else meanwhile would kill the build (SIGBUS) instead of failing a read."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.start = 0
+        self.data = b""
+
+    def read(self, start: int, end: int) -> bytes:
+        held = self.start + len(self.data)
+        if self.start <= start and end <= held:
+            return self.data[start - self.start : end - self.start]
+        ahead = not self.data or self.start <= start <= held  # the first read, or sequential
+        size = max(end - start, _READ_AHEAD) if ahead else end - start
+        self.data = os.pread(self.fd, size, start)
+        self.start = start
+        return self.data[: end - start]
+
+
 class FragmentPool:
     """Serialized items of the feed files an earlier build wrote, for the next build to copy.
 
@@ -414,9 +440,11 @@ class FragmentPool:
     def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
         self.feeds_dir = feeds_dir
         self.manifest = manifest
+        self.previous_keys: dict[str, tuple[int, int, str]] = {}
         self.previous = self._load()
-        self._files: dict[str, int | None] = {}  # relpath -> open descriptor of the old file
+        self._files: dict[str, _OldFile | None] = {}  # relpath -> the old file, open
         self.recorded: dict[str, dict[str, tuple[int, int]]] = {}
+        self.keys: dict[str, str] = {}  # relpath -> key of a whole file this build wrote or kept
 
     @classmethod
     def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> FragmentPool:
@@ -429,6 +457,10 @@ class FragmentPool:
             data = json.loads(self.manifest.read_bytes())
             if data.get("salt") != feed_salt():
                 return {}
+            self.previous_keys = {
+                str(relpath): (int(size), int(mtime_ns), str(key))
+                for relpath, (size, mtime_ns, key) in data.get("keyed", {}).items()
+            }
             return {
                 str(relpath): _Written(
                     int(entry["size"]),
@@ -440,9 +472,8 @@ class FragmentPool:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
-    def _file(self, relpath: str) -> int | None:
-        """The old file, open, if it is still exactly the file the manifest describes. Fragments
-        are read from it one by one: a 60 MB feed is never in memory whole."""
+    def _file(self, relpath: str) -> _OldFile | None:
+        """The old file, open, if it is still exactly the file the manifest describes."""
         if relpath not in self._files:
             self._files[relpath] = None
             written = self.previous[relpath]
@@ -452,7 +483,7 @@ class FragmentPool:
                 return None
             info = os.fstat(fd)
             if (info.st_size, info.st_mtime_ns) == (written.size, written.mtime_ns):
-                self._files[relpath] = fd
+                self._files[relpath] = _OldFile(fd)
             else:
                 os.close(fd)
         return self._files[relpath]
@@ -465,11 +496,11 @@ class FragmentPool:
             relpath = paths[kind]
             written = self.previous.get(relpath)
             span = written.items.get(key) if written else None
-            fd = self._file(relpath) if span else None
-            if span is None or fd is None:
+            old = self._file(relpath) if span else None
+            if span is None or old is None:
                 return None
             try:
-                fragment = os.pread(fd, span[1] - span[0], span[0])
+                fragment = old.read(span[0], span[1])
             except OSError:
                 return None
             opening, closing = OPENING[kind]
@@ -478,11 +509,24 @@ class FragmentPool:
 
         return reuse
 
+    def kept(self, relpath: str, key: str) -> bool:
+        """Whether relpath is the file an earlier build wrote under key, untouched since (same
+        size and mtime): then it need not be made again. Either way the key is recorded."""
+        self.keys[relpath] = key
+        previous = self.previous_keys.get(relpath)
+        if previous is None or previous[2] != key:
+            return False
+        try:
+            info = os.lstat(self.feeds_dir / relpath)
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and (info.st_size, info.st_mtime_ns) == previous[:2]
+
     def release(self, *relpaths: str) -> None:
         for relpath in relpaths:
-            fd = self._files.pop(relpath, None)
-            if fd is not None:
-                os.close(fd)
+            old = self._files.pop(relpath, None)
+            if old is not None:
+                os.close(old.fd)
 
     def close(self) -> None:
         self.release(*list(self._files))
@@ -510,5 +554,11 @@ class FragmentPool:
                 self.feeds_dir, {r: list(i.items()) for r, i in self.recorded.items()}
             ).items()
         }
-        data = json.dumps({"salt": feed_salt(), "files": files}, separators=(",", ":")).encode()
+        keyed = {
+            relpath: [size, mtime_ns, key]
+            for relpath, (size, mtime_ns, key) in stat_written(self.feeds_dir, self.keys).items()
+        }
+        data = json.dumps(
+            {"salt": feed_salt(), "files": files, "keyed": keyed}, separators=(",", ":")
+        ).encode()
         write_cache_file(self.manifest, data)

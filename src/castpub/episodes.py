@@ -46,7 +46,9 @@ class Episode:
     slug: str
     title: str
     date: datetime
-    body: str
+    # None when the parse cache gave the episode without reading its file: build.episode_body
+    # reads it then, for the few episodes whose notes are not in the render cache either.
+    body: str | None
     body_line: int
     author: str | None = None
     tags: tuple[str, ...] = ()
@@ -63,6 +65,8 @@ class Episode:
     image: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line, for messages
+    # The hash of the file's bytes it was parsed from (unchanged.content_hash), "" when unknown.
+    digest: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import functools
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
@@ -115,6 +115,9 @@ class Notes:
     html: str  # show notes: content:encoded and Atom content
     summary: str  # plain text: description and Atom summary
     transcript: str  # body of the transcript file: <cite> and <p>
+    # The render key (cache.render_key) these notes were made or found under, "" when no cache
+    # is used: it names the texts above, so whatever is derived from them can be keyed by it.
+    key: str = field(default="", compare=False)
 
 
 def render_notes(

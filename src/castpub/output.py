@@ -10,7 +10,7 @@ import os
 import secrets
 import stat
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
 from castpub.errors import InvalidInput, invalid
@@ -27,17 +27,23 @@ class Confined:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._real_root = root.resolve()
-        self._checked: set[Path] = set()
+        self._checked: set[str] = set()  # folders, relative to root
 
     def path(self, relpath: str) -> Path:
-        parts = PurePosixPath(relpath).parts
         path = self.root / relpath
-        if not parts or PurePosixPath(relpath).is_absolute() or any(p in ("..", "") for p in parts):
+        # Plain string checks (stricter than PurePosixPath, which drops "." and empty parts):
+        # this runs for every file a build writes or keeps.
+        if (
+            not relpath
+            or relpath[0] == "/"
+            or any(p in ("..", ".", "") for p in relpath.split("/"))
+        ):
             raise self._outside(path)
-        if path.parent not in self._checked:
+        folder = relpath.rpartition("/")[0]
+        if folder not in self._checked:
             if not path.parent.resolve().is_relative_to(self._real_root):
                 raise self._outside(path)
-            self._checked.add(path.parent)
+            self._checked.add(folder)
         return path
 
     @staticmethod

@@ -90,13 +90,18 @@ def encode(episode: Episode, warnings: list[Problem], body_clean: bool) -> dict[
     }
 
 
-def decode_entry(path: Path, entry: dict[str, Any], data: bytes) -> ReadResult | None:
-    """The episode an entry describes, its body cut again from the file's bytes."""
-    text, _ = decode(data, path)
-    parts = split_front_matter(text) if text is not None else None
-    if parts is None:
-        return None
-    body = parts[1] if entry["body_clean"] else clean_text(parts[1])
+def decode_entry(
+    path: Path, entry: dict[str, Any], data: bytes | None, digest: str = ""
+) -> ReadResult | None:
+    """The episode an entry describes, its body cut again from the file's bytes, or left unread
+    (None) when `data` is None."""
+    body = None
+    if data is not None:
+        text, _ = decode(data, path)
+        parts = split_front_matter(text) if text is not None else None
+        if parts is None:
+            return None
+        body = parts[1] if entry["body_clean"] else clean_text(parts[1])
     media = entry["media"]
     episode = Episode(
         path=path,
@@ -121,6 +126,7 @@ def decode_entry(path: Path, entry: dict[str, Any], data: bytes) -> ReadResult |
         image=entry["image"],
         extra=entry["extra"],
         lines={str(k): int(v) for k, v in entry["lines"].items()},
+        digest=digest,
     )
     warnings = [
         Problem(path, line, what, fix, warning=True) for line, what, fix in entry["warnings"]
@@ -164,12 +170,14 @@ class ParseCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
 
-    def get(self, path: Path, digest: str, data: bytes) -> ReadResult | None:
+    def get(self, path: Path, digest: str, data: bytes | None) -> ReadResult | None:
+        """The entry of the file whose bytes hash to digest; data, those bytes, may be None
+        (not read: the episode comes without its body)."""
         found = self.entries.get(path.name)
         if found is None or found[0] != digest or not digest:
             return None
         try:
-            result = decode_entry(path, found[1], data)
+            result = decode_entry(path, found[1], data, digest)
         except (KeyError, TypeError, ValueError, IndexError):
             return None
         if result is not None:

@@ -34,7 +34,8 @@ RECORD_NAME = "last-build.json"
 RECORD_FORMAT = 2
 
 
-def _hash(data: bytes) -> str:
+def content_hash(data: bytes) -> str:
+    """What names an input file's bytes in the records (and an episode's Episode.digest)."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -70,6 +71,11 @@ class Inputs:
     stats: dict[Path, FileStat] = field(default_factory=dict)
     read_at: int = 0  # time.time_ns() before the first episode file was looked at
 
+    def digest(self, index: int) -> str:
+        """The hash of episodes[index]: of the bytes read, or the last build's record of a file
+        whose stat is unchanged ("" when it could not be read)."""
+        return self.episodes[index][1]
+
     def take(self, index: int) -> tuple[bytes | None, str]:
         """The bytes and hash of episodes[index], the bytes handed over once. A file whose hash
         came from the last build's record (its stat unchanged) is read now, and the hash becomes
@@ -82,7 +88,7 @@ class Inputs:
             data = path.read_bytes()
         except OSError:
             return None, digest  # read_episode reports it
-        fresh = _hash(data)
+        fresh = content_hash(data)
         if fresh != digest:  # changed since it was looked at: not to be trusted next time
             self.episodes[index] = (path, fresh)
             self.stats.pop(path, None)
@@ -110,7 +116,7 @@ def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = No
         store_bytes: bytes | None = show.store_path.read_bytes()
     except OSError:
         store_bytes = None  # load_store reads it again and reports what is wrong
-    store = _hash(store_bytes) if store_bytes is not None else None
+    store = content_hash(store_bytes) if store_bytes is not None else None
     episodes = []
     data = {}
     stats = {}
@@ -127,11 +133,13 @@ def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = No
         except OSError:
             episodes.append((path, ""))  # read_episode reports it
             continue
-        episodes.append((path, _hash(raw)))
+        episodes.append((path, content_hash(raw)))
         data[path] = raw
         if stat is not None:
             stats[path] = stat
-    return Inputs(show, _hash(config_bytes), store, store_bytes, episodes, data, stats, read_at)
+    return Inputs(
+        show, content_hash(config_bytes), store, store_bytes, episodes, data, stats, read_at
+    )
 
 
 @dataclass(frozen=True)

@@ -439,7 +439,9 @@ def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> Non
 
 
 def sample_notes(n: int) -> Notes:
-    return Notes(f"<p>html {n} é</p>" * (n % 7 + 1), f"summary {n}", f"<p>transcript {n}</p>")
+    return Notes(
+        f"<p>html {n} é</p>" * (n % 7 + 1), f"summary {n}", f"<p>transcript {n}</p>".encode()
+    )
 
 
 def filled(directory: Path, count: int) -> RenderCache:
@@ -549,7 +551,7 @@ def test_pack_is_rewritten_once_mostly_garbage(tmp_path: Path) -> None:
         packs = list(directory.glob("*.pack"))
         assert len(packs) == 1
         live = sum(
-            len(_encode(f"key{n}", cache.get(f"key{n}") or Notes("", "", ""))) for n in range(10)
+            len(_encode(f"key{n}", cache.get(f"key{n}") or Notes("", "", b""))) for n in range(10)
         )
         assert packs[0].stat().st_size < 2 * live + 2 * len(_encode("key0", sample_notes(0)))
     assert packs[0] != pack  # rewritten at least once
@@ -580,7 +582,7 @@ def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
 
 
 def test_any_text_round_trips_and_an_unstorable_entry_is_skipped(tmp_path: Path) -> None:
-    odd = Notes("<p>\ud800 lone</p>", "summary \udfff", "")
+    odd = Notes("<p>\ud800 lone</p>", "summary \udfff", b"")
     cache = RenderCache(tmp_path / "notes")
     cache.put("odd", odd)
     cache.save()

@@ -52,9 +52,9 @@ def test_speaker_turns_stand_out() -> None:
     notes = render_notes(body, None)
     assert "<p><strong>Steve:</strong> My name is Steve.</p>" in notes.html
     assert "<p><strong>Rich Bowen:</strong> Thanks!</p>" in notes.html
-    assert "<cite>Steve:</cite>\n<p>My name is Steve.</p>" in notes.transcript
-    assert "<cite>Rich Bowen:</cite>\n<p>Thanks!</p>" in notes.transcript
-    assert "<p>Plain paragraph.</p>" in notes.transcript
+    assert "<cite>Steve:</cite>\n<p>My name is Steve.</p>" in notes.transcript.decode()
+    assert "<cite>Rich Bowen:</cite>\n<p>Thanks!</p>" in notes.transcript.decode()
+    assert "<p>Plain paragraph.</p>" in notes.transcript.decode()
 
 
 def test_summary_is_first_paragraph_not_the_embed() -> None:
@@ -99,7 +99,7 @@ def test_turns_in_notes_and_transcript_exactly() -> None:
         "<blockquote>\n<p>Rich Bowen Jr Sr: four words.</p>\n</blockquote>\n"
         "<p><strong>Dr. Who's-Next:</strong> last <br> one.</p>\n"
     )
-    assert notes.transcript == (
+    assert notes.transcript.decode() == (
         "<cite>Steve:</cite>\n<p>First <em>turn</em>\nwraps.</p>\n"
         "<p>not a turn: lowercase.</p>\n<p>Steve:no space.</p>\n"
         "<ul>\n<li>\n<cite>Amy:</cite>\n<p>loose list item</p>\n</li>\n"
@@ -111,7 +111,11 @@ def test_turns_in_notes_and_transcript_exactly() -> None:
 
 def test_body_without_turns_is_its_own_transcript() -> None:
     notes = render_notes("Just *prose*.\n\nmore: prose.\n", None)
-    assert notes.html == notes.transcript == "<p>Just <em>prose</em>.</p>\n<p>more: prose.</p>\n"
+    assert (
+        notes.html
+        == notes.transcript.decode()
+        == "<p>Just <em>prose</em>.</p>\n<p>more: prose.</p>\n"
+    )
 
 
 def test_turn_runs_to_the_first_closing_tag_and_needs_one() -> None:

@@ -341,7 +341,7 @@ def outputs(
             yield relpath, transcript_page(episode.title, show.language, current.transcript, link)
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
-        notes[episode.id] = replace(current, transcript="")
+        notes[episode.id] = replace(current, transcript=b"")
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
             relpath = f"chapters/{episode.id}.json"
@@ -476,6 +476,7 @@ def _prepare_build(
         with watch.stage("read"):
             project = load_project(root, inputs, parsed, workers)
             parsed.save()
+            del parsed  # its entries for 10 000 episodes are not needed past this point
         cache = RenderCache.for_show(project.show.root, use_cache)
         index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
         try:
@@ -529,7 +530,7 @@ def build(
             wanted.add(relpath)
             with watch.stage("write"):
                 if data is None:
-                    confined.path(relpath)  # kept, yet not through a folder leading out
+                    confined.check(relpath)  # kept, yet not through a folder leading out
                     staging.unchanged += 1
                 elif isinstance(data, StagedFile):
                     staging.finish(data)

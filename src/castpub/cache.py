@@ -290,10 +290,10 @@ def _encode(key: str, notes: Notes) -> bytes:
     """An entry: a fixed header, the key, then the three texts in UTF-8 (several times faster to
     read back than JSON). surrogatepass: any str survives the round trip (a description can
     hold a lone surrogate from a YAML escape)."""
-    name, html, summary, transcript = (
-        text.encode("utf-8", "surrogatepass")
-        for text in (key, notes.html, notes.summary, notes.transcript)
+    name, html, summary = (
+        text.encode("utf-8", "surrogatepass") for text in (key, notes.html, notes.summary)
     )
+    transcript = notes.transcript
     header = _HEADER.pack(ENTRY_MAGIC, len(name), len(html), len(summary), len(transcript))
     return b"".join((header, name, html, summary, transcript))
 
@@ -318,7 +318,7 @@ def _decode(key: str, data: bytes, length: int, crc: int) -> Notes | None:
         return Notes(
             data[a:b].decode("utf-8", "surrogatepass"),
             data[b:c].decode("utf-8", "surrogatepass"),
-            data[c:].decode("utf-8", "surrogatepass"),
+            data[c:],
             key,
         )
     except UnicodeDecodeError:
@@ -384,9 +384,10 @@ def stat_written(feeds_dir: Path, recorded: dict[str, T]) -> dict[str, tuple[int
     """What a build recorded of each file it left in feeds/, with the file's size and mtime now:
     a record is trusted later only while the file still has both. Files gone are left out."""
     found = {}
-    for relpath, value in sorted(recorded.items()):
+    folder = str(feeds_dir)
+    for relpath, value in recorded.items():
         try:
-            info = (feeds_dir / relpath).stat()
+            info = os.stat(os.path.join(folder, relpath))  # not Path: 20 000 files
         except OSError:
             continue
         found[relpath] = (info.st_size, info.st_mtime_ns, value)
@@ -439,6 +440,7 @@ class FragmentPool:
 
     def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
         self.feeds_dir = feeds_dir
+        self._folder = str(feeds_dir)
         self.manifest = manifest
         self.previous_keys: dict[str, tuple[int, int, str]] = {}
         self.previous = self._load()
@@ -517,7 +519,7 @@ class FragmentPool:
         if previous is None or previous[2] != key:
             return False
         try:
-            info = os.lstat(self.feeds_dir / relpath)
+            info = os.lstat(os.path.join(self._folder, relpath))
         except OSError:
             return False
         return stat.S_ISREG(info.st_mode) and (info.st_size, info.st_mtime_ns) == previous[:2]

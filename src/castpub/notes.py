@@ -114,7 +114,10 @@ def markdown_html(body: str) -> str:
 class Notes:
     html: str  # show notes: content:encoded and Atom content
     summary: str  # plain text: description and Atom summary
-    transcript: str  # body of the transcript file: <cite> and <p>
+    # Body of the transcript file (<cite> and <p>), in UTF-8: it only ever goes to a file, and
+    # held as str, 10 000 transcripts took twice the memory (one typographic character is enough
+    # to make Python store a whole text with two bytes per character).
+    transcript: bytes
     # The render key (cache.render_key) these notes were made or found under, "" when no cache
     # is used: it names the texts above, so whatever is derived from them can be keyed by it.
     key: str = field(default="", compare=False)
@@ -134,7 +137,7 @@ def render_notes(
     notes, transcript = _turns(safe)
     if chapters and video is not None:
         notes += chapters_html(video.id, chapters)
-    return Notes(notes, summary, transcript)
+    return Notes(notes, summary, transcript.encode())
 
 
 def _turns(fragment: str) -> tuple[str, str]:

@@ -30,21 +30,21 @@ class Confined:
         self._checked: set[str] = set()  # folders, relative to root
 
     def path(self, relpath: str) -> Path:
-        path = self.root / relpath
-        # Plain string checks (stricter than PurePosixPath, which drops "." and empty parts):
-        # this runs for every file a build writes or keeps.
-        if (
-            not relpath
-            or relpath[0] == "/"
-            or any(p in ("..", ".", "") for p in relpath.split("/"))
-        ):
-            raise self._outside(path)
+        self.check(relpath)
+        return self.root / relpath
+
+    def check(self, relpath: str) -> None:
+        """Raise unless relpath stays under root. Plain string checks (stricter than
+        PurePosixPath, which drops "." and empty parts): this runs for every file a build
+        writes or keeps."""
+        parts = relpath.split("/")
+        if not relpath or relpath[0] == "/" or any(p in ("..", ".", "") for p in parts):
+            raise self._outside(self.root / relpath)
         folder = relpath.rpartition("/")[0]
         if folder not in self._checked:
-            if not path.parent.resolve().is_relative_to(self._real_root):
-                raise self._outside(path)
+            if not (self.root / folder).resolve().is_relative_to(self._real_root):
+                raise self._outside(self.root / relpath)
             self._checked.add(folder)
-        return path
 
     @staticmethod
     def _outside(path: Path) -> InvalidInput:

@@ -8,9 +8,10 @@ import json
 from castpub.store import Chapter
 
 
-def transcript_page(title: str, language: str, body: str, link: str) -> bytes:
-    """A standalone HTML transcript: speaker turns as <cite> then <p>, readable on a phone."""
-    page = f"""<!DOCTYPE html>
+def transcript_page(title: str, language: str, body: bytes, link: str) -> bytes:
+    """A standalone HTML transcript: speaker turns as <cite> then <p>, readable on a phone;
+    body is the UTF-8 of Notes.transcript."""
+    head = f"""<!DOCTYPE html>
 <html lang="{html.escape(language)}">
 <head>
 <meta charset="utf-8">
@@ -24,11 +25,8 @@ cite{{display:block;font-style:normal;font-weight:bold;margin-top:1em}}
 <body>
 <h1>{html.escape(title)}</h1>
 <p><a href="{html.escape(link)}">{html.escape(link)}</a></p>
-{body}
-</body>
-</html>
 """
-    return page.encode()
+    return b"".join((head.encode(), body, b"\n</body>\n</html>\n"))
 
 
 def chapters_json(chapters: tuple[Chapter, ...]) -> bytes:

@@ -439,9 +439,8 @@ def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> Non
 
 
 def sample_notes(n: int) -> Notes:
-    return Notes(
-        f"<p>html {n} é</p>" * (n % 7 + 1), f"summary {n}", f"<p>transcript {n}</p>".encode()
-    )
+    html = f"<p>html {n} é</p>" * (n % 7 + 1)
+    return Notes(html.encode(), f"summary {n}", f"<p>transcript {n}</p>".encode())
 
 
 def filled(directory: Path, count: int) -> RenderCache:
@@ -551,7 +550,7 @@ def test_pack_is_rewritten_once_mostly_garbage(tmp_path: Path) -> None:
         packs = list(directory.glob("*.pack"))
         assert len(packs) == 1
         live = sum(
-            len(_encode(f"key{n}", cache.get(f"key{n}") or Notes("", "", b""))) for n in range(10)
+            len(_encode(f"key{n}", cache.get(f"key{n}") or Notes(b"", "", b""))) for n in range(10)
         )
         assert packs[0].stat().st_size < 2 * live + 2 * len(_encode("key0", sample_notes(0)))
     assert packs[0] != pack  # rewritten at least once
@@ -582,7 +581,7 @@ def test_unwritable_cache_is_skipped(tmp_path: Path) -> None:
 
 
 def test_any_text_round_trips_and_an_unstorable_entry_is_skipped(tmp_path: Path) -> None:
-    odd = Notes("<p>\ud800 lone</p>", "summary \udfff", b"")
+    odd = Notes("<p>\ud800 lone</p>".encode("utf-8", "surrogatepass"), "summary \udfff", b"")
     cache = RenderCache(tmp_path / "notes")
     cache.put("odd", odd)
     cache.save()

@@ -159,7 +159,7 @@ def items(draw: st.DrawFn, forbidden: bool = False) -> Item:
         link=draw(text),
         date=draw((dates | st.datetimes()) if forbidden else dates),
         summary=draw(text),
-        notes=draw(text),
+        notes=draw(text).encode("utf-8", "surrogatepass"),
         transcript_url=draw(text),
         author=draw(optional),
         tags=tuple(draw(st.lists(text, max_size=3))),
@@ -205,7 +205,7 @@ def feeds(item_strategy: st.SearchStrategy[Item]) -> st.SearchStrategy[Feed]:
     )
 
 
-EMPTY = Item("e", "g", False, "t", "", datetime(2017, 4, 4, tzinfo=UTC), "", "", "")
+EMPTY = Item("e", "g", False, "t", "", datetime(2017, 4, 4, tzinfo=UTC), "", b"", "")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -224,7 +224,7 @@ def outcome(write: Callable[[Show, Feed], tuple[bytes, bytes]], feed: Feed) -> o
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feeds(items(forbidden=True)))
-@example(Feed("p.xml", "a.xml", BASE, BASE, "T", "D", (replace(EMPTY, notes="\x0c"),), NOW, "g"))
+@example(Feed("p.xml", "a.xml", BASE, BASE, "T", "D", (replace(EMPTY, notes=b"\x0c"),), NOW, "g"))
 @example(Feed("p.xml", "a.xml", BASE, BASE, "T", "D", (replace(EMPTY, title=""),), NOW, "g"))
 @example(Feed("p.xml", "a.xml", BASE, BASE, "T", "D", (replace(EMPTY, image="a.gif"),), NOW, "g"))
 def test_refuses_what_feedgen_refuses(feed: Feed) -> None:
@@ -256,7 +256,7 @@ def test_xml_utf8_refuses_exactly_what_lxml_refuses() -> None:
 
 
 def test_memo_writes_an_item_once_across_feeds() -> None:
-    item = replace(EMPTY, notes="<p>shared</p>")
+    item = replace(EMPTY, notes=b"<p>shared</p>")
     main = Feed("podcast.xml", "atom.xml", BASE, BASE, "T", "D", (item,), NOW, "g")
     playlist = replace(main, rss_path="playlists/p.xml", atom_path="playlists/p.atom")
     memo: Memo = {}
@@ -270,7 +270,7 @@ def test_memo_writes_an_item_once_across_feeds() -> None:
 
 
 def test_copied_fragments_stay_out_of_the_memo() -> None:
-    item = replace(EMPTY, notes="old")
+    item = replace(EMPTY, notes=b"old")
     feed = Feed("podcast.xml", "atom.xml", BASE, BASE, "T", "D", (item,), NOW, "g")
     rss, atom = serialize_feed(SHOW, feed, ["k"], nothing_to_reuse)
     old = {"rss": rss.data[rss.items[0][1] : rss.items[0][2]]}

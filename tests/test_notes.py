@@ -12,7 +12,7 @@ BUNNY = VideoInfo(id="YE7VzlLtp-4", title="Big Buck Bunny", duration=597)
 def test_embed_becomes_link_with_thumbnail_when_video_known() -> None:
     body = '<iframe width="560" src="https://www.youtube.com/embed/YE7VzlLtp-4?list=PLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" allowfullscreen></iframe>\n'
     notes = render_notes(body, BUNNY)
-    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    tree = lxml_html.fragment_fromstring(notes.html.decode(), create_parent="div")
     assert not tree.xpath("//iframe")
     links = tree.xpath("//a/@href")
     assert (
@@ -27,7 +27,7 @@ def test_embed_without_store_is_a_plain_link() -> None:
     notes = render_notes(
         '<iframe src="https://www.youtube-nocookie.com/embed/XAWLm3jP7Mg"></iframe>\n', None
     )
-    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    tree = lxml_html.fragment_fromstring(notes.html.decode(), create_parent="div")
     assert tree.xpath("//a/@href") == ["https://www.youtube.com/watch?v=XAWLm3jP7Mg"]
     assert not tree.xpath("//img")
 
@@ -39,7 +39,7 @@ def test_sanitizes_scripts_styles_handlers_and_javascript_urls() -> None:
         "[md](javascript:alert(2))\n"
     )
     notes = render_notes(body, None)
-    tree = lxml_html.fragment_fromstring(notes.html, create_parent="div")
+    tree = lxml_html.fragment_fromstring(notes.html.decode(), create_parent="div")
     assert not tree.xpath("//script|//style")
     for element in tree.iter():
         for name, value in element.attrib.items():
@@ -50,8 +50,8 @@ def test_sanitizes_scripts_styles_handlers_and_javascript_urls() -> None:
 def test_speaker_turns_stand_out() -> None:
     body = "Intro line.\n\nSteve: My name is Steve.\n\nRich Bowen: Thanks!\n\nPlain paragraph.\n"
     notes = render_notes(body, None)
-    assert "<p><strong>Steve:</strong> My name is Steve.</p>" in notes.html
-    assert "<p><strong>Rich Bowen:</strong> Thanks!</p>" in notes.html
+    assert "<p><strong>Steve:</strong> My name is Steve.</p>" in notes.html.decode()
+    assert "<p><strong>Rich Bowen:</strong> Thanks!</p>" in notes.html.decode()
     assert "<cite>Steve:</cite>\n<p>My name is Steve.</p>" in notes.transcript.decode()
     assert "<cite>Rich Bowen:</cite>\n<p>Thanks!</p>" in notes.transcript.decode()
     assert "<p>Plain paragraph.</p>" in notes.transcript.decode()
@@ -79,9 +79,9 @@ def test_chapters_listed_as_timestamps() -> None:
     notes = render_notes("Text.\n", BUNNY, chapters)
     assert (
         '<a href="https://www.youtube.com/watch?v=YE7VzlLtp-4&amp;t=257s">4:17</a> Choreography'
-        in notes.html
+        in notes.html.decode()
     )
-    assert "1:02:05</a> Late &lt;b&gt;" in notes.html
+    assert "1:02:05</a> Late &lt;b&gt;" in notes.html.decode()
 
 
 def test_turns_in_notes_and_transcript_exactly() -> None:
@@ -91,7 +91,7 @@ def test_turns_in_notes_and_transcript_exactly() -> None:
         "Dr. Who's-Next: last <br> one.\n"
     )
     notes = render_notes(body, None)
-    assert notes.html == (
+    assert notes.html.decode() == (
         "<p><strong>Steve:</strong> First <em>turn</em>\nwraps.</p>\n"
         "<p>not a turn: lowercase.</p>\n<p>Steve:no space.</p>\n"
         "<ul>\n<li>\n<p><strong>Amy:</strong> loose list item</p>\n</li>\n"
@@ -112,7 +112,7 @@ def test_turns_in_notes_and_transcript_exactly() -> None:
 def test_body_without_turns_is_its_own_transcript() -> None:
     notes = render_notes("Just *prose*.\n\nmore: prose.\n", None)
     assert (
-        notes.html
+        notes.html.decode()
         == notes.transcript.decode()
         == "<p>Just <em>prose</em>.</p>\n<p>more: prose.</p>\n"
     )
@@ -146,5 +146,5 @@ def test_turn_runs_to_the_first_closing_tag_and_needs_one() -> None:
 )
 def test_embed_forms_become_the_same_watch_link(src: str, href: str) -> None:
     notes = render_notes(f'<iframe src="{src}"></iframe>\n', BUNNY)
-    assert f'<a href="https://www.youtube.com/{href}"' in notes.html
-    assert "Watch “Big Buck Bunny” on YouTube" in notes.html
+    assert f'<a href="https://www.youtube.com/{href}"' in notes.html.decode()
+    assert "Watch “Big Buck Bunny” on YouTube" in notes.html.decode()

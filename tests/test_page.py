@@ -146,7 +146,7 @@ def test_an_item_duration_and_audio_are_on_the_page(make_project) -> None:
         link="https://example.org/e/",
         date=datetime(2024, 5, 6, 7, 8, tzinfo=UTC),
         summary="",
-        notes="",
+        notes=b"",
         transcript_url="https://example.org/t.html",
         duration=5025,
         enclosure=Enclosure("https://example.org/e.m4a", 10, "audio/x-m4a"),

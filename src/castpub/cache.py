@@ -290,10 +290,8 @@ def _encode(key: str, notes: Notes) -> bytes:
     """An entry: a fixed header, the key, then the three texts in UTF-8 (several times faster to
     read back than JSON). surrogatepass: any str survives the round trip (a description can
     hold a lone surrogate from a YAML escape)."""
-    name, html, summary = (
-        text.encode("utf-8", "surrogatepass") for text in (key, notes.html, notes.summary)
-    )
-    transcript = notes.transcript
+    name, summary = (text.encode("utf-8", "surrogatepass") for text in (key, notes.summary))
+    html, transcript = notes.html, notes.transcript
     header = _HEADER.pack(ENTRY_MAGIC, len(name), len(html), len(summary), len(transcript))
     return b"".join((header, name, html, summary, transcript))
 
@@ -316,7 +314,7 @@ def _decode(key: str, data: bytes, length: int, crc: int) -> Notes | None:
         if data[_HEADER.size : a].decode("utf-8", "surrogatepass") != key:
             return None
         return Notes(
-            data[a:b].decode("utf-8", "surrogatepass"),
+            data[a:b],
             data[b:c].decode("utf-8", "surrogatepass"),
             data[c:],
             key,

@@ -92,7 +92,7 @@ def _fill(fe: Any, item: Item) -> None:
         # The summary is plain text, but readers render RSS <description> as HTML: escaped and
         # declared html, "<script>" written in a transcript stays text in both formats.
         fe.summary(html.escape(item.summary, quote=False), type="html")
-    fe.content(item.notes, type="html")
+    fe.content(item.notes.decode("utf-8", "surrogatepass"), type="html")
     if item.author:
         fe.author({"name": item.author})
         fe.dc.dc_creator(item.author)
@@ -161,6 +161,8 @@ def item_key(salt: str, item: Item, notes_key: str = "") -> str:
         if notes_key and name in _NOTES_FIELDS:
             continue
         value = getattr(item, name)
+        if isinstance(value, bytes):  # the notes
+            value = value.decode("utf-8", "surrogatepass")
         parts.append(f"s{len(value)}:{value}" if isinstance(value, str) else f"r:{value!r}")
     # One encode and one update per item: per-field calls cost more than the hashing itself.
     data = "\0".join(parts).encode("utf-8", "surrogatepass")

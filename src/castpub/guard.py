@@ -89,7 +89,7 @@ def as_published(item: Item) -> PublishedItem | None:
     return _published(
         item.guid,
         item.transcript_url,
-        item.notes,
+        item.notes.decode("utf-8", "surrogatepass"),
         item.enclosure.url if item.enclosure else None,
     )
 

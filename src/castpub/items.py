@@ -80,7 +80,7 @@ class _Escaped:
     def __init__(self, item: Item) -> None:
         self.title = text(item.title)
         self.guid = text(item.guid)
-        self.notes = text(item.notes)
+        self.notes = text(item.notes.decode("utf-8", "surrogatepass"))
         self.summary = text(html.escape(item.summary, quote=False)) if item.summary else b""
         self.author = text(item.author) if item.author else b""
         self.tags = [text(tag) for tag in item.tags]

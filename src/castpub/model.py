@@ -24,7 +24,7 @@ class Item:
     link: str
     date: datetime
     summary: str
-    notes: str
+    notes: bytes  # the show notes' HTML in UTF-8 (surrogatepass), as Notes.html
     transcript_url: str
     author: str | None = None
     tags: tuple[str, ...] = ()

@@ -112,11 +112,12 @@ def markdown_html(body: str) -> str:
 
 @dataclass(frozen=True)
 class Notes:
-    html: str  # show notes: content:encoded and Atom content
+    # Show notes (content:encoded and Atom content) and, below, the transcript page's body, both
+    # in UTF-8 (surrogatepass, as the render cache stores them): held as str, one typographic
+    # character (the embed's “title”) makes Python keep a whole text at two bytes a character,
+    # and the notes of 10 000 episodes were the largest part of a cold build's memory.
+    html: bytes
     summary: str  # plain text: description and Atom summary
-    # Body of the transcript file (<cite> and <p>), in UTF-8: it only ever goes to a file, and
-    # held as str, 10 000 transcripts took twice the memory (one typographic character is enough
-    # to make Python store a whole text with two bytes per character).
     transcript: bytes
     # The render key (cache.render_key) these notes were made or found under, "" when no cache
     # is used: it names the texts above, so whatever is derived from them can be keyed by it.
@@ -137,7 +138,11 @@ def render_notes(
     notes, transcript = _turns(safe)
     if chapters and video is not None:
         notes += chapters_html(video.id, chapters)
-    return Notes(notes, summary, transcript.encode())
+    return Notes(utf8(notes), summary, utf8(transcript))
+
+
+def utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _turns(fragment: str) -> tuple[str, str]:

@@ -423,7 +423,7 @@ def test_file_changed_while_building_is_an_error(show: Path, tmp_path: Path) -> 
         render_all(project, project.episodes, RenderCache(tmp_path / "empty"))
     (problem,) = raised.value.problems
     assert problem.path == changed and "changed while castpub was building" in problem.what
-    assert problem.fix == "run the build again"
+    assert problem.fix == "run it again"
 
 
 def test_edit_behind_a_restored_mtime_is_seen(show: Path, tmp_path: Path) -> None:

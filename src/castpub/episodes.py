@@ -131,6 +131,14 @@ def decode(data: bytes, path: Path) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
+def body_from(data: bytes, path: Path) -> str | None:
+    """The body read_episode gives a file with these bytes, cut again without parsing the front
+    matter; None when the file has none (or is not UTF-8)."""
+    text, _ = decode(data, path)
+    parts = split_front_matter(text) if text is not None else None
+    return clean_text(parts[1]) if parts is not None else None
+
+
 def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResult:
     """Read one episode file (or parse `data`, its bytes already read); every problem found is
     returned, nothing is raised."""

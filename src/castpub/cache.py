@@ -434,7 +434,8 @@ class FragmentPool:
     .castpub-cache/feeds.json records, for each feed file, its size, its mtime and where each item
     (by key) lies in it. A fragment is copied only while the file still has that size and mtime,
     so a feed edited or replaced by anything else is never trusted. Keys name every field of an
-    item and the code that serialized it (cache.feed_salt), so a copied fragment is never stale."""
+    item and the code that serialized it (cache.feed_salt), so a copied fragment is never stale.
+    It also records a key for whole files (transcripts, chapters) under the same rule: see kept."""
 
     def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
         self.feeds_dir = feeds_dir

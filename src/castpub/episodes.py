@@ -46,8 +46,8 @@ class Episode:
     slug: str
     title: str
     date: datetime
-    # None when the parse cache gave the episode without reading its file: build.episode_body
-    # reads it then, for the few episodes whose notes are not in the render cache either.
+    # None once parsed for a build (the render job reads the file again, build.read_body) or
+    # when the parse cache gave the episode without reading its file.
     body: str | None
     body_line: int
     author: str | None = None

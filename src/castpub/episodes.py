@@ -131,12 +131,15 @@ def decode(data: bytes, path: Path) -> tuple[str | None, Problem | None]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
-def body_from(data: bytes, path: Path) -> str | None:
+def body_from(data: bytes, path: Path, clean: bool = False) -> str | None:
     """The body read_episode gives a file with these bytes, cut again without parsing the front
-    matter; None when the file has none (or is not UTF-8)."""
+    matter; None when the file has none (or is not UTF-8). `clean`: the bytes are known to hold
+    nothing clean_text removes, so the search is skipped."""
     text, _ = decode(data, path)
     parts = split_front_matter(text) if text is not None else None
-    return clean_text(parts[1]) if parts is not None else None
+    if parts is None:
+        return None
+    return parts[1] if clean else clean_text(parts[1])
 
 
 def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResult:

@@ -19,10 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from castpub.cache import CACHE_DIR, code_salt
-from castpub.episodes import Episode, MediaRef, ReadResult, decode, split_front_matter
+from castpub.episodes import Episode, MediaRef, ReadResult, body_from
 from castpub.errors import Problem
 from castpub.output import write_cache_file
-from castpub.text import clean_text, xml_safe_utf8
+from castpub.text import xml_safe_utf8
 from castpub.videos import VideoRef
 
 NAME = "episodes.json"
@@ -97,11 +97,9 @@ def decode_entry(
     (None) when `data` is None."""
     body = None
     if data is not None:
-        text, _ = decode(data, path)
-        parts = split_front_matter(text) if text is not None else None
-        if parts is None:
+        body = body_from(data, path, clean=bool(entry["body_clean"]))
+        if body is None:
             return None
-        body = parts[1] if entry["body_clean"] else clean_text(parts[1])
     media = entry["media"]
     episode = Episode(
         path=path,

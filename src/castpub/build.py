@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,14 @@ from typing import Any, TypeVar
 
 from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_guid, episode_link
-from castpub.cache import FragmentPool, RenderCache, feed_salt, render_key
+from castpub.cache import (
+    FragmentPool,
+    RenderCache,
+    content_key,
+    feed_salt,
+    feeds_files,
+    render_key,
+)
 from castpub.config import Show, load_show
 from castpub.episodes import Episode, ReadResult, body_from, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
@@ -342,7 +348,7 @@ def outputs(
         relpath = f"transcripts/{episode.id}.html"
         # A transcript is named by the render key of its notes and what else goes in the page:
         # the one an earlier build left, untouched since, is neither made nor compared again.
-        key = current.key and _file_key(salt, current.key, episode.title, show.language, link)
+        key = current.key and content_key(salt, current.key, episode.title, show.language, link)
         if key and pool.kept(relpath, key):
             yield relpath, None
         else:
@@ -353,7 +359,7 @@ def outputs(
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
             relpath = f"chapters/{episode.id}.json"
-            if pool.kept(relpath, _file_key(salt, repr(video.chapters))):
+            if pool.kept(relpath, content_key(salt, repr(video.chapters))):
                 yield relpath, None
             else:
                 yield relpath, chapters_json(video.chapters)
@@ -383,12 +389,6 @@ def outputs(
             yield page.atom_path, files[1] if files else atom.data
     yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
     yield OPML_PATH, feeds_opml(show, feeds)
-
-
-def _file_key(*parts: str) -> str:
-    """Names a whole output file by everything it is made of (each part with its length)."""
-    data = "\0".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def prepare(
@@ -549,9 +549,10 @@ def build(
         result.unchanged = staging.unchanged
     with watch.stage("write"):
         result.removed = _remove_stale(feeds_dir, wanted)
+        written = feeds_files(feeds_dir)  # one walk for the three records below
         fragments.close()
-        fragments.save()
-        index.save()
+        fragments.save(written)
+        index.save(written)
         cache.prune()
         if use_cache:
             last.save(
@@ -562,6 +563,7 @@ def build(
                 len(result.feeds[0].items),
                 result.warnings,
                 len(wanted),
+                written,
             )
     result.websub_failures = announce(
         project.show.websub_hub, result.feeds, result.written, feeds_dir

@@ -78,21 +78,23 @@ def code_salt() -> str:
     return digest.hexdigest()
 
 
+def content_key(*parts: str) -> str:
+    """Names whatever is made of exactly these texts. Each goes in with its length, so no two
+    different lists give the same bytes."""
+    data = "\0".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
 def render_key(source: str, description: str | None, video: VideoInfo | None) -> str:
     """The key of one episode's notes: every input render_notes reads, and the code salt. The
-    body goes in as `source`, the hash of the episode file's bytes, of which it is a function.
-
-    Each value goes in with its length, so no two different inputs give the same bytes."""
-    digest = hashlib.blake2b(code_salt().encode(), digest_size=20)
+    body goes in as `source`, the hash of the episode file's bytes, of which it is a function."""
     chapters = [(c.start, c.end, c.title) for c in video.chapters] if video else None
-    for value in (
+    return content_key(
+        code_salt(),
         source,
         repr(description),
         repr(None if video is None else (video.id, video.title, chapters)),
-    ):
-        data = value.encode("utf-8", "surrogatepass")
-        digest.update(b"%d:" % len(data) + data)
-    return digest.hexdigest()
+    )
 
 
 @dataclass
@@ -378,18 +380,28 @@ def feed_salt() -> str:
 T = TypeVar("T")
 
 
-def stat_written(feeds_dir: Path, recorded: dict[str, T]) -> dict[str, tuple[int, int, T]]:
-    """What a build recorded of each file it left in feeds/, with the file's size and mtime now:
-    a record is trusted later only while the file still has both. Files gone are left out."""
+def feeds_files(feeds_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every file under feeds_dir: relative path -> (size, mtime_ns). Walked once after a build
+    committed, for every record that trusts a file only while it keeps both."""
     found = {}
-    folder = str(feeds_dir)
-    for relpath, value in recorded.items():
-        try:
-            info = os.stat(os.path.join(folder, relpath))  # not Path: 20 000 files
-        except OSError:
-            continue
-        found[relpath] = (info.st_size, info.st_mtime_ns, value)
+    for dirpath, _, filenames in os.walk(feeds_dir):
+        rel = os.path.relpath(dirpath, feeds_dir)
+        for name in filenames:
+            try:
+                stat = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
+            except OSError:
+                continue
+            found[name if rel == "." else f"{rel}/{name}"] = (stat.st_size, stat.st_mtime_ns)
     return found
+
+
+def stat_written(
+    files: dict[str, tuple[int, int]], recorded: dict[str, T]
+) -> dict[str, tuple[int, int, T]]:
+    """What a build recorded of each file it left in feeds/, with the file's size and mtime
+    (`files`, from feeds_files): a record is trusted later only while the file still has both.
+    Files gone are left out."""
+    return {r: (*files[r], value) for r, value in recorded.items() if r in files}
 
 
 # How a fragment of each format starts and ends: a span that does not is not trusted.
@@ -541,8 +553,9 @@ class FragmentPool:
             return
         self.manifest.unlink(missing_ok=True)
 
-    def save(self) -> None:
-        """Write the manifest for the files now in feeds/; a failure only costs the next build."""
+    def save(self, written: dict[str, tuple[int, int]]) -> None:
+        """Write the manifest for the files now in feeds/ (`written`, from feeds_files); a
+        failure only costs the next build."""
         if self.manifest is None:
             return
         files = {
@@ -552,12 +565,12 @@ class FragmentPool:
                 "items": [[k, a, b] for k, (a, b) in items],
             }
             for relpath, (size, mtime_ns, items) in stat_written(
-                self.feeds_dir, {r: list(i.items()) for r, i in self.recorded.items()}
+                written, {r: list(i.items()) for r, i in self.recorded.items()}
             ).items()
         }
         keyed = {
             relpath: [size, mtime_ns, key]
-            for relpath, (size, mtime_ns, key) in stat_written(self.feeds_dir, self.keys).items()
+            for relpath, (size, mtime_ns, key) in stat_written(written, self.keys).items()
         }
         data = json.dumps(
             {"salt": feed_salt(), "files": files, "keyed": keyed}, separators=(",", ":")

@@ -154,15 +154,16 @@ class PublishedIndex:
         if self.manifest is not None:
             self.manifest.unlink(missing_ok=True)
 
-    def save(self) -> None:
-        """Record the files now in feeds/; a failure only costs the next build a parse."""
+    def save(self, written: dict[str, tuple[int, int]]) -> None:
+        """Record the files now in feeds/ (`written`, from feeds_files); a failure only costs
+        the next build a parse."""
         if self.manifest is None:
             return
         rows = {
             relpath: [[i.guid, i.episode_id, i.video_id, i.enclosure_url] for i in items]
             for relpath, items in self.recorded.items()
         }
-        files = {r: list(v) for r, v in stat_written(self.feeds_dir, rows).items()}
+        files = {r: list(v) for r, v in stat_written(written, rows).items()}
         data = json.dumps({"salt": code_salt(), "files": files}, separators=(",", ":"))
         write_cache_file(self.manifest, data.encode())
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from castpub.cache import CACHE_DIR, feed_salt
+from castpub.cache import CACHE_DIR, feed_salt, feeds_files
 from castpub.config import CONFIG_NAME, Show, load_show
 from castpub.episodes import Episode, find_episode_files
 from castpub.errors import Problem
@@ -168,20 +167,6 @@ def split_counts(
     return due, drafts, scheduled
 
 
-def feeds_files(feeds_dir: Path) -> dict[str, tuple[int, int]]:
-    """Every file under feeds_dir: relative path -> (size, mtime_ns)."""
-    found = {}
-    for dirpath, _, filenames in os.walk(feeds_dir):
-        rel = os.path.relpath(dirpath, feeds_dir)
-        for name in filenames:
-            try:
-                stat = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
-            except OSError:
-                continue
-            found[name if rel == "." else f"{rel}/{name}"] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
 def _path(root: Path, text: str | None) -> Path | None:
     return None if text is None else root / text
 
@@ -273,6 +258,7 @@ class LastBuild:
         items: int,
         warnings: list[Problem],
         outputs: int,
+        files: dict[str, tuple[int, int]],
     ) -> None:
         """Record a build that committed; a failure only costs the next build its fast path."""
         by_path = {e.path: e for e in episodes}
@@ -304,7 +290,7 @@ class LastBuild:
             "warnings": [
                 [_relative(self.root, w.path), w.line, w.what, w.fix, w.warning] for w in warnings
             ],
-            "files": {k: list(v) for k, v in feeds_files(inputs.show.feeds_dir).items()},
+            "files": {k: list(v) for k, v in files.items()},
         }
         data = json.dumps(record, separators=(",", ":")).encode()
         write_cache_file(self.path, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -91,9 +91,11 @@ def item_image(show: Show, episode: Episode, video: VideoInfo | None) -> str:
     return show.image
 
 
-def make_item(show: Show, episode: Episode, notes: Notes, store: Store) -> Item:
+def make_item(
+    show: Show, episode: Episode, notes: Notes, store: Store, link: str | None = None
+) -> Item:
     video = store.video(episode.video.video_id) if episode.video else None
-    link = episode_link(show, episode)
+    link = link or episode_link(show, episode)
     enclosure = enclosure_for(show, episode, store)
     duration = video.duration if video else None
     if duration is None and episode.video is not None:
@@ -206,10 +208,16 @@ def playlists_of(
 
 
 def assemble(
-    show: Show, episodes: list[Episode], notes: dict[str, Notes], store: Store
+    show: Show,
+    episodes: list[Episode],
+    notes: dict[str, Notes],
+    store: Store,
+    links: dict[str, str] | None = None,
 ) -> list[Feed]:
-    """The main feed and one feed per playlist, from the episodes that are published and due."""
-    items = {e.id: make_item(show, e, notes[e.id], store) for e in episodes}
+    """The main feed and one feed per playlist, from the episodes that are published and due
+    (`links`: each episode's link by id, when already made)."""
+    links = links or {}
+    items = {e.id: make_item(show, e, notes[e.id], store, links.get(e.id)) for e in episodes}
     if show.media.require:
         items = {k: v for k, v in items.items() if v.enclosure is not None}
     feeds = [
@@ -233,7 +241,7 @@ def assemble(
             item = items[episode.id]
             position = playlist.order.get(episode.video.video_id)
             if show.playlist_episode_numbers and position and episode.number is None:
-                item = replace(item, number=position)
+                item = item.numbered(position)
             grouped[playlist.id].append(item)
     for playlist_id in sorted(grouped, key=lambda p: playlists[p].slug):
         playlist = playlists[playlist_id]

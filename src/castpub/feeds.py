@@ -13,6 +13,7 @@ import html
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
+from operator import attrgetter
 from typing import Any, BinaryIO
 
 from feedgen.feed import FeedGenerator
@@ -147,25 +148,19 @@ Reuse = Callable[[str, str], bytes | None]
 
 ITEM_FIELDS = tuple(f.name for f in fields(Item))
 _NOTES_FIELDS = ("summary", "notes")  # what make_item takes from the rendered Notes
+_ALL_FIELDS = attrgetter(*ITEM_FIELDS)
+_OTHER_FIELDS = attrgetter(*(name for name in ITEM_FIELDS if name not in _NOTES_FIELDS))
 
 
 def item_key(salt: str, item: Item, notes_key: str = "") -> str:
     """Names an item's serialized fragment: every field of the item and the code that writes it.
 
-    Strings go in whole with their length (no two items can give the same text), other values
-    by repr; this costs a third of repr(item), which escapes the long show notes. With
+    The fields go in as the repr of their tuple, which tells every string, number, date and
+    None apart in one call (a part per field cost twice as much at 20 000 items). With
     `notes_key`, the render key the item's notes and summary came from, that key stands for
     them: it names both, and hashing 10 000 show notes was a second of every rebuild."""
-    parts = [salt, f"k{len(notes_key)}:{notes_key}"]
-    for name in ITEM_FIELDS:
-        if notes_key and name in _NOTES_FIELDS:
-            continue
-        value = getattr(item, name)
-        if isinstance(value, bytes):  # the notes
-            value = value.decode("utf-8", "surrogatepass")
-        parts.append(f"s{len(value)}:{value}" if isinstance(value, str) else f"r:{value!r}")
-    # One encode and one update per item: per-field calls cost more than the hashing itself.
-    data = "\0".join(parts).encode("utf-8", "surrogatepass")
+    values = _OTHER_FIELDS(item) if notes_key else _ALL_FIELDS(item)
+    data = f"{salt}\0{len(notes_key)}:{notes_key}\0{values!r}".encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 

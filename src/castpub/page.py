@@ -84,7 +84,9 @@ def _playlists(feeds: list[Feed]) -> str:
     return f"<h2>Playlists</h2><ul>{rows}</ul>"
 
 
-def _episode(item: Item, zone: tzinfo) -> str:
+def episode_entry(item: Item, zone: tzinfo) -> str:
+    """One episode's <li> in the page: a function of the item and the show's zone alone, so a
+    rebuild can copy the entries of unchanged items from the page an earlier build wrote."""
     local = item.date.astimezone(zone)
     meta = f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d}</time>'
     if item.duration is not None:
@@ -97,16 +99,20 @@ def _episode(item: Item, zone: tzinfo) -> str:
         links.append(_link(item.enclosure.url, "Audio"))
     summary = f"<p>{_text(item.summary)}</p>" if item.summary else ""
     return (
-        f'<li class="episode"><h3>{_link(item.link, item.title)}</h3>'
-        f'<p class="meta">{meta}</p>{summary}<p>{" · ".join(links)}</p></li>\n'
+        f"{ENTRY_OPENING}<h3>{_link(item.link, item.title)}</h3>"
+        f'<p class="meta">{meta}</p>{summary}<p>{" · ".join(links)}</p>{ENTRY_CLOSING}'
     )
 
 
-def show_page(show: Show, feed: Feed, playlists: list[Feed]) -> bytes:
-    """index.html for the main feed (every published item, newest first) and its playlists."""
-    episodes = "".join(_episode(item, show.timezone) for item in feed.items)
+ENTRY_OPENING = '<li class="episode">'
+ENTRY_CLOSING = "</li>\n"
+PAGE_TAIL = "</ol>\n</body>\n</html>\n"
+
+
+def page_head(show: Show, feed: Feed, playlists: list[Feed], count: int) -> str:
+    """The page up to its first episode entry, for the main feed of `count` items."""
     artwork = f'<img src="{_text(show.image)}" alt="" />' if show.image else ""
-    html = (
+    return (
         "<!DOCTYPE html>\n"
         f'<html lang="{_text(show.language)}">\n<head>\n<meta charset="utf-8" />\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
@@ -119,9 +125,15 @@ def show_page(show: Show, feed: Feed, playlists: list[Feed]) -> bytes:
         f"<header>{artwork}<h1>{_text(show.title)}</h1>"
         f"<p>{_text(show.description)}</p><p>{_link(show.link, show.link)}</p></header>\n"
         f"<h2>Subscribe</h2>{_subscribe(feed)}{_playlists(playlists)}\n"
-        f"<h2>Episodes ({len(feed.items)})</h2>\n"
-        f'<ol class="episodes">\n{episodes}</ol>\n</body>\n</html>\n'
+        f"<h2>Episodes ({count})</h2>\n"
+        '<ol class="episodes">\n'
     )
+
+
+def show_page(show: Show, feed: Feed, playlists: list[Feed]) -> bytes:
+    """index.html for the main feed (every published item, newest first) and its playlists."""
+    episodes = "".join(episode_entry(item, show.timezone) for item in feed.items)
+    html = page_head(show, feed, playlists, len(feed.items)) + episodes + PAGE_TAIL
     return html.encode("utf-8")
 
 

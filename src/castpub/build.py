@@ -27,13 +27,14 @@ from castpub.cache import (
 from castpub.config import Show, load_show
 from castpub.episodes import Episode, ReadResult, body_from, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
-from castpub.feeds import item_key, serialize_feed
-from castpub.guard import PublishedIndex, PublishedItem, check_guids
+from castpub.feeds import Assembly, item_key, serialize_feed
+from castpub.guard import PublishedIndex, guard_problems
+from castpub.itemsrecord import save_record
 from castpub.model import Feed
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same_bytes
-from castpub.page import PAGE_PATH, page_link, show_page
+from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import ParseCache, entry_for
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
@@ -91,9 +92,11 @@ class BuildResult:
     unchanged: int = 0
     websub_failures: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    # Set when no input changed since the last build: nothing was parsed, rendered or written,
-    # and feeds/episodes lists are empty; the summary is the one recorded.
+    # Set when no input changed since the last build (nothing parsed, rendered or written) or
+    # only some episode files did (those alone built): the feeds and episodes lists are then
+    # empty, and the summary is the one recorded or worked out from the records.
     recorded: Summary | None = None
+    path: str = "full"  # "unchanged", "changed" (castpub.incremental) or "full"
 
     @property
     def next_scheduled(self) -> Episode | None:
@@ -335,6 +338,7 @@ def outputs(
     fragments: FragmentPool | None = None,
     index: PublishedIndex | None = None,
     open_file: Callable[[str], StagedFile] | None = None,
+    item_keys: dict[int, str] | None = None,
 ) -> Iterator[tuple[str, bytes | StagedFile | None]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
     Each transcript in `notes` is emptied once its file is produced. With `open_file`, feeds are
@@ -342,34 +346,24 @@ def outputs(
     `fragments` knows an earlier build wrote with the same content, still untouched.
 
     With `fragments`, items that an earlier build already serialized are copied from the feed
-    files it wrote, and where each item lies in the new files is recorded for the next build."""
+    files it wrote, and where each item lies in the new files is recorded for the next build.
+    `item_keys` receives each item's key, by id(item)."""
     show = project.show
     pool = fragments or FragmentPool(show.feeds_dir, None)
     salt = feed_salt()
     item_links = {item.episode_id: item.link for item in feeds[0].items} if feeds else {}
     for episode in episodes:
         link = item_links.get(episode.id) or project.links.get(episode.id)
-        link = link or episode_link(show, episode)
-        current = notes[episode.id]
-        relpath = f"transcripts/{episode.id}.html"
-        # A transcript is named by the render key of its notes and what else goes in the page:
-        # the one an earlier build left, untouched since, is neither made nor compared again.
-        key = current.key and content_key(salt, current.key, episode.title, show.language, link)
-        if key and pool.kept(relpath, key):
-            yield relpath, None
-        else:
-            yield relpath, transcript_page(episode.title, show.language, current.transcript, link)
+        video = project.store.video(episode.video.video_id) if episode.video else None
+        yield from episode_files(
+            show, episode, notes[episode.id], link or episode_link(show, episode), video, pool
+        )
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
-        notes[episode.id] = replace(current, transcript=b"")
-        video = project.store.video(episode.video.video_id) if episode.video else None
-        if video and video.chapters:
-            relpath = f"chapters/{episode.id}.json"
-            if pool.kept(relpath, content_key(salt, repr(video.chapters))):
-                yield relpath, None
-            else:
-                yield relpath, chapters_json(video.chapters)
-    keys: dict[int, str] = {}  # by id(item): an item in several feeds is hashed once
+        notes[episode.id] = replace(notes[episode.id], transcript=b"")
+    keys = (
+        {} if item_keys is None else item_keys
+    )  # by id(item): an item in several feeds is hashed once
     links = (*hub_links(show.websub_hub), page_link(show))
     for feed in feeds:
         for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
@@ -393,8 +387,43 @@ def outputs(
                 index.record(page.rss_path, page.items)
             yield page.rss_path, files[0] if files else rss.data
             yield page.atom_path, files[1] if files else atom.data
-    yield PAGE_PATH, show_page(show, feeds[0], feeds[1:])
+    main = feeds[0]
+    entries = Assembly(
+        page_head(show, main, feeds[1:], len(main.items)).encode(), PAGE_TAIL.encode()
+    )
+    for item in main.items:
+        entries.add(keys[id(item)], episode_entry(item, show.timezone).encode())
+    done = entries.done()
+    pool.record(PAGE_PATH, done.items)  # entries are copied by the changed-episodes rebuild
+    yield PAGE_PATH, done.data
     yield OPML_PATH, feeds_opml(show, feeds)
+
+
+def episode_files(
+    show: Show,
+    episode: Episode,
+    notes: Notes,
+    link: str,
+    video: VideoInfo | None,
+    pool: FragmentPool,
+) -> Iterator[tuple[str, bytes | None]]:
+    """The transcript page and chapters file of one episode due, or None for one that `pool`
+    knows an earlier build wrote with the same content, untouched since."""
+    salt = feed_salt()
+    relpath = f"transcripts/{episode.id}.html"
+    # A transcript is named by the render key of its notes and what else goes in the page:
+    # the one an earlier build left, untouched since, is neither made nor compared again.
+    key = notes.key and content_key(salt, notes.key, episode.title, show.language, link)
+    if key and pool.kept(relpath, key):
+        yield relpath, None
+    else:
+        yield relpath, transcript_page(episode.title, show.language, notes.transcript, link)
+    if video and video.chapters:
+        relpath = f"chapters/{episode.id}.json"
+        if pool.kept(relpath, content_key(salt, repr(video.chapters))):
+            yield relpath, None
+        else:
+            yield relpath, chapters_json(video.chapters)
 
 
 def prepare(
@@ -415,49 +444,13 @@ def prepare(
     with watch.stage("guard"):
         paths = {e.id: e.path for e in project.episodes}
         index = index or PublishedIndex(project.show.feeds_dir, None)
-        previous = index.items("podcast.xml")
-        problems = check_guids(previous, feeds[0], paths)
-        if not allow_shrink:
-            problems.extend(_shrink(project.show, "podcast.xml", previous, feeds[0]))
-            problems.extend(_playlist_shrink(project.show, feeds, index))
+        items = {feed.rss_path: feed.items for feed in feeds}
+        problems = guard_problems(project.show, index, items, paths, allow_shrink)
     if problems:
         raise InvalidInput(problems)
     result = BuildResult(feeds, published, drafts, scheduled, project.warnings)
     result.timings = watch.seconds
     return result, notes
-
-
-def _shrink(
-    show: Show, relpath: str, previous: list[PublishedItem], feed: Feed | None
-) -> list[Problem]:
-    """Refuse to publish a feed that lost more than max_shrink of its items (a deleted folder, a
-    bad merge) unless the author says so. No feed at all (None) loses every item."""
-    if not previous:
-        return []
-    kept = {i.guid for i in feed.items} if feed is not None else set()
-    lost = sum(1 for old in previous if old.guid not in kept)
-    if lost and lost / len(previous) > show.max_shrink:
-        return [
-            Problem(
-                show.feeds_dir / relpath,
-                None,
-                f"the build would drop {lost} of the {len(previous)} published items",
-                "if that is intended, run castpub build --allow-shrink",
-            )
-        ]
-    return []
-
-
-def _playlist_shrink(show: Show, feeds: list[Feed], published: PublishedIndex) -> list[Problem]:
-    """The same guard for every playlist feed already published: people subscribe to those too,
-    and one whose playlist vanished from the store would otherwise be deleted."""
-    by_path = {f.rss_path: f for f in feeds}
-    problems: list[Problem] = []
-    directory = show.feeds_dir / "playlists"
-    for path in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
-        relpath = str(path.relative_to(show.feeds_dir))
-        problems += _shrink(show, relpath, published.items(relpath), by_path.get(relpath))
-    return problems
 
 
 @dataclass
@@ -474,17 +467,28 @@ class _Prepared:
     notes: dict[str, Notes]
 
 
-def _prepare_build(
-    root: Path, now: datetime, allow_shrink: bool, use_cache: bool, watch: Stopwatch
-) -> _Prepared | BuildResult:
-    """What build and check_outputs share; a BuildResult when nothing changed since the last
-    build (the no-change fast path)."""
+def _read(
+    root: Path, now: datetime, use_cache: bool, watch: Stopwatch
+) -> tuple[LastBuild, Inputs, BuildResult | None]:
+    """Every input read; and the result when nothing changed since the last build (the
+    no-change fast path)."""
     with watch.stage("read"):
         last = LastBuild(root)
         inputs = read_inputs(root, last.trusted() if use_cache else None)
         hit = last.unchanged(inputs, now) if use_cache else None
-    if hit is not None:
-        return _unchanged_result(hit, watch)
+    return last, inputs, None if hit is None else _unchanged_result(hit, watch)
+
+
+def _prepare_build(
+    root: Path,
+    now: datetime,
+    allow_shrink: bool,
+    use_cache: bool,
+    watch: Stopwatch,
+    last: LastBuild,
+    inputs: Inputs,
+) -> _Prepared:
+    """What build and check_outputs share, once the inputs are read."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
     with Workers(available_cores()) as workers:
         with watch.stage("read"):
@@ -510,9 +514,17 @@ def build(
 ) -> BuildResult:
     """Build feeds/; nothing is written unless everything is valid."""
     watch = Stopwatch()
-    prepared = _prepare_build(root, now, allow_shrink, use_cache, watch)
-    if isinstance(prepared, BuildResult):
-        return prepared
+    last, inputs, unchanged = _read(root, now, use_cache, watch)
+    if unchanged is not None:
+        return unchanged
+    if use_cache:
+        # Imported here: the changed-episodes rebuild is made of this module's stages.
+        from castpub.incremental import rebuild_changed
+
+        rebuilt = rebuild_changed(root, now, allow_shrink, watch, last, inputs)
+        if rebuilt is not None:
+            return rebuilt
+    prepared = _prepare_build(root, now, allow_shrink, use_cache, watch, last, inputs)
     last, inputs, project = prepared.last, prepared.inputs, prepared.project
     cache, index, result, notes = prepared.cache, prepared.index, prepared.result, prepared.notes
     feeds_dir = project.show.feeds_dir
@@ -525,6 +537,7 @@ def build(
     last.forget()  # feeds/ changes below: only a build that commits records itself again
     remove_leftovers(feeds_dir)
     wanted = set()
+    item_keys: dict[int, str] = {}
     confined = Confined(feeds_dir)
     with Staging() as staging:
         files = outputs(
@@ -535,6 +548,7 @@ def build(
             fragments,
             index,
             lambda relpath: staging.open(confined.path(relpath)),
+            item_keys,
         )
         while True:
             with watch.stage("serialize"):
@@ -554,7 +568,7 @@ def build(
             result.written = staging.commit()
         result.unchanged = staging.unchanged
     with watch.stage("write"):
-        result.removed = _remove_stale(feeds_dir, wanted)
+        result.removed = remove_stale(feeds_dir, wanted)
         written = feeds_files(feeds_dir)  # one walk for the three records below
         fragments.close()
         fragments.save(written)
@@ -571,6 +585,11 @@ def build(
                 len(wanted),
                 written,
             )
+            render_keys = {k: n.key for k, n in notes.items()}
+            links = project.links
+            save_record(
+                root, inputs.read_at, project.episodes, links, render_keys, result.feeds, item_keys
+            )
     result.websub_failures = announce(
         project.show.websub_hub, result.feeds, result.written, feeds_dir
     )
@@ -581,9 +600,11 @@ def check_outputs(
     root: Path, now: datetime, use_cache: bool = True
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
-    prepared = _prepare_build(root, now, True, use_cache, Stopwatch())
-    if isinstance(prepared, BuildResult):
-        return prepared, []
+    watch = Stopwatch()
+    last, inputs, unchanged = _read(root, now, use_cache, watch)
+    if unchanged is not None:
+        return unchanged, []
+    prepared = _prepare_build(root, now, True, use_cache, watch, last, inputs)
     project, result, notes = prepared.project, prepared.result, prepared.notes
     feeds_dir = project.show.feeds_dir
     differ = []
@@ -603,6 +624,7 @@ def _unchanged_result(hit: tuple[Summary, list[Problem], int], watch: Stopwatch)
     """The result of a build whose inputs and feeds/ are those of the last build."""
     summary, warnings, outputs = hit
     result = BuildResult([], [], [], [], warnings, unchanged=outputs, recorded=summary)
+    result.path = "unchanged"
     result.timings = watch.seconds
     return result
 
@@ -618,7 +640,7 @@ def _stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
     return sorted(stale)
 
 
-def _remove_stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
+def remove_stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
     removed = _stale(feeds_dir, wanted)
     for path in removed:
         path.unlink(missing_ok=True)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from castpub import __version__
 from castpub.notes import Notes
@@ -408,6 +408,7 @@ def stat_written(
 OPENING = {
     "rss": (b"    <item>\n", b"    </item>\n"),
     "atom": (b"  <entry>\n", b"  </entry>\n"),
+    "page": (b'<li class="episode">', b"</li>\n"),
 }
 
 
@@ -506,21 +507,75 @@ class FragmentPool:
         paths = {"rss": rss_path, "atom": atom_path}
 
         def reuse(kind: str, key: str) -> bytes | None:
-            relpath = paths[kind]
-            written = self.previous.get(relpath)
-            span = written.items.get(key) if written else None
-            old = self._file(relpath) if span else None
-            if span is None or old is None:
-                return None
-            try:
-                fragment = old.read(span[0], span[1])
-            except OSError:
-                return None
-            opening, closing = OPENING[kind]
-            whole = fragment.startswith(opening) and fragment.endswith(closing)
-            return fragment if whole and len(fragment) == span[1] - span[0] else None
+            return self.fragment(paths[kind], kind, key)
 
         return reuse
+
+    def fragment(self, relpath: str, kind: str, key: str) -> bytes | None:
+        """The fragment of item `key` in the old relpath, a file of kind rss, atom or page."""
+        written = self.previous.get(relpath)
+        span = written.items.get(key) if written else None
+        old = self._file(relpath) if span else None
+        if span is None or old is None:
+            return None
+        try:
+            fragment = old.read(span[0], span[1])
+        except OSError:
+            return None
+        opening, closing = OPENING[kind]
+        whole = fragment.startswith(opening) and fragment.endswith(closing)
+        return fragment if whole and len(fragment) == span[1] - span[0] else None
+
+    def spans(self, relpath: str) -> dict[str, tuple[int, int]] | None:
+        """Where each item lies in the old relpath, by key; None unless the file is still the
+        one recorded (same size and mtime)."""
+        written = self.previous.get(relpath)
+        if written is None or self._file(relpath) is None:
+            return None
+        return written.items
+
+    def copy(self, relpath: str, kind: str, run: list[tuple[int, int]], out: BinaryIO) -> bool:
+        """Copy fragments lying end to end in the old relpath (spans from `spans`) to out, a few
+        megabytes per read instead of one read per item. False when the file cannot be read or
+        a span does not hold a whole fragment: what was written is then to be thrown away."""
+        old = self._file(relpath)
+        if old is None:
+            return False
+        opening, closing = OPENING[kind]
+        first = 0
+        while first < len(run):
+            start = run[first][0]
+            last = first + 1
+            while last < len(run) and run[last][1] - start <= _READ_AHEAD:
+                last += 1
+            end = run[last - 1][1]
+            try:
+                data = os.pread(old.fd, end - start, start)
+            except OSError:
+                return False
+            if len(data) != end - start:
+                return False
+            for a, b in run[first:last]:
+                whole = data.startswith(opening, a - start) and data.startswith(
+                    closing, b - start - len(closing)
+                )
+                if not whole:
+                    return False
+            out.write(data)
+            first = last
+        return True
+
+    def carry(self, relpath: str) -> None:
+        """Record the old relpath again as it is: a build that left it untouched."""
+        written = self.previous.get(relpath)
+        if written is not None:
+            self.recorded[relpath] = dict(written.items)
+
+    def carry_keys(self, dropped: set[str]) -> None:
+        """Record again the whole files an earlier build keyed, but those in `dropped`."""
+        for relpath, (_, _, key) in self.previous_keys.items():
+            if relpath not in dropped:
+                self.keys.setdefault(relpath, key)
 
     def kept(self, relpath: str, key: str) -> bool:
         """Whether relpath is the file an earlier build wrote under key, untouched since (same

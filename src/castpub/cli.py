@@ -115,8 +115,10 @@ def build(
         obj.detail(f"removed {path}")
     for failure in result.websub_failures:
         click.echo(f"warning: {failure}", err=True)
-    if result.recorded is not None:
+    if result.path == "unchanged":
         obj.detail("no input changed since the last build: nothing parsed, rendered or written")
+    elif result.path == "changed":
+        obj.detail("only the changed episode files were built; other items copied from feeds/")
     obj.detail("time: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.timings.items()))
     summary = result.summary()
     items = summary.items

@@ -180,9 +180,9 @@ def serialize_feed(
     main feed and a playlist is written once. Only written fragments go in, not copied ones: a
     warm build's memo stays as small as its set of changed items. With `out`, the RSS and Atom
     bytes go to those two files as they are made, and the results' data is empty."""
-    rss_head, atom_head = _heads(show, feed)
+    rss_head, atom_head = heads(show, feed)
     rss_out, atom_out = out or (None, None)
-    rss, atom = _Assembly(rss_head, RSS_TAIL, rss_out), _Assembly(atom_head, ATOM_TAIL, atom_out)
+    rss, atom = Assembly(rss_head, RSS_TAIL, rss_out), Assembly(atom_head, ATOM_TAIL, atom_out)
     for item, key in zip(feed.items, keys, strict=True):
         rss_part, atom_part = _fragments(item, key, reuse, memo)
         rss.add(key, rss_part)
@@ -195,7 +195,7 @@ RSS_TAIL = b"  </channel>\n</rss>\n"
 ATOM_TAIL = b"</feed>\n"
 
 
-def _heads(show: Show, feed: Feed) -> tuple[bytes, bytes]:
+def heads(show: Show, feed: Feed) -> tuple[bytes, bytes]:
     """The feed up to its first item: items follow the channel's own elements in both formats,
     so a feed without items is the head followed by the tail."""
     rss, atom = render_feed(show, replace(feed, items=()))
@@ -221,7 +221,7 @@ def _fragments(
     return rss, atom
 
 
-class _Assembly:
+class Assembly:
     """One feed file written item by item, and where each item lands.
 
     BytesIO rather than a list joined at the end: getvalue() hands over the buffer itself when

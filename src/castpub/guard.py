@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote
 
 from lxml import etree
 
 from castpub.cache import CACHE_DIR, code_salt, stat_written
+from castpub.config import Show
 from castpub.errors import Problem, invalid
-from castpub.model import Feed, Item
+from castpub.model import Enclosure, Item
 from castpub.output import write_cache_file
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -150,6 +153,16 @@ class PublishedIndex:
     def record(self, relpath: str, items: tuple[Item, ...]) -> None:
         self.recorded[relpath] = [p for p in map(as_published, items) if p is not None]
 
+    def record_rows(self, relpath: str, rows: list[PublishedItem | None]) -> None:
+        """record, from what as_published gave for each item."""
+        self.recorded[relpath] = [p for p in rows if p is not None]
+
+    def carry(self, relpath: str) -> None:
+        """Record the old relpath again as it is: a build that left it untouched."""
+        known = self.previous.get(relpath)
+        if known is not None:
+            self.recorded[relpath] = known[2]
+
     def forget(self) -> None:
         if self.manifest is not None:
             self.manifest.unlink(missing_ok=True)
@@ -168,13 +181,77 @@ class PublishedIndex:
         write_cache_file(self.manifest, data.encode())
 
 
+class Guarded(Protocol):
+    """What the guards read of an item about to be published."""
+
+    @property
+    def episode_id(self) -> str: ...
+    @property
+    def guid(self) -> str: ...
+    @property
+    def video_id(self) -> str | None: ...
+    @property
+    def enclosure(self) -> Enclosure | None: ...
+
+
+def guard_problems(
+    show: Show,
+    index: PublishedIndex,
+    items: Mapping[str, Sequence[Guarded]],
+    paths: dict[str, Path],
+    allow_shrink: bool,
+) -> list[Problem]:
+    """Every guard over the items about to be published, by RSS path (podcast.xml first):
+    GUIDs and enclosure URLs kept, and no feed shrunk beyond max_shrink unless allowed."""
+    previous = index.items("podcast.xml")
+    problems = check_guids(previous, items["podcast.xml"], paths)
+    if not allow_shrink:
+        problems.extend(_shrink(show, "podcast.xml", previous, items["podcast.xml"]))
+        problems.extend(_playlist_shrink(show, items, index))
+    return problems
+
+
+def _shrink(
+    show: Show, relpath: str, previous: list[PublishedItem], items: Sequence[Guarded] | None
+) -> list[Problem]:
+    """Refuse to publish a feed that lost more than max_shrink of its items (a deleted folder, a
+    bad merge) unless the author says so. No feed at all (None) loses every item."""
+    if not previous:
+        return []
+    kept = {i.guid for i in items} if items is not None else set()
+    lost = sum(1 for old in previous if old.guid not in kept)
+    if lost and lost / len(previous) > show.max_shrink:
+        return [
+            Problem(
+                show.feeds_dir / relpath,
+                None,
+                f"the build would drop {lost} of the {len(previous)} published items",
+                "if that is intended, run castpub build --allow-shrink",
+            )
+        ]
+    return []
+
+
+def _playlist_shrink(
+    show: Show, items: Mapping[str, Sequence[Guarded]], published: PublishedIndex
+) -> list[Problem]:
+    """The same guard for every playlist feed already published: people subscribe to those too,
+    and one whose playlist vanished from the store would otherwise be deleted."""
+    problems: list[Problem] = []
+    directory = show.feeds_dir / "playlists"
+    for path in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
+        relpath = str(path.relative_to(show.feeds_dir))
+        problems += _shrink(show, relpath, published.items(relpath), items.get(relpath))
+    return problems
+
+
 def check_guids(
-    published: list[PublishedItem], feed: Feed, paths: dict[str, Path]
+    published: list[PublishedItem], items: Sequence[Guarded], paths: dict[str, Path]
 ) -> list[Problem]:
     """Problems for every published GUID or enclosure URL that an episode still present changes."""
-    by_episode = {i.episode_id: i for i in feed.items}
-    by_video = {i.video_id: i for i in feed.items if i.video_id}
-    guids = {i.guid for i in feed.items}
+    by_episode = {i.episode_id: i for i in items}
+    by_video = {i.video_id: i for i in items if i.video_id}
+    guids = {i.guid for i in items}
     problems = []
     for old in published:
         now = by_episode.get(old.episode_id or "") or by_video.get(old.video_id or "")

@@ -100,14 +100,17 @@ _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
-# cmark-gfm (GitHub's C CommonMark, ~6x faster than markdown-it-py here), through an adapter that
-# frees what cmarkgfm's wrapper leaks; made once like the sanitizer below.
-_MARKDOWN = Markdown()
+@functools.lru_cache(maxsize=1)
+def _markdown() -> Markdown:
+    """cmark-gfm (GitHub's C CommonMark, ~6x faster than markdown-it-py here), through an adapter
+    that frees what cmarkgfm's wrapper leaks. Made at the first render, not at import: making it
+    parses C declarations (a tenth of a second), and most rebuilds render nothing or one episode."""
+    return Markdown()
 
 
 def markdown_html(body: str) -> str:
     """CommonMark + GFM tables and ~~strikethrough~~ to (unsanitized) HTML."""
-    return _MARKDOWN.html(body)
+    return _markdown().html(body)
 
 
 @dataclass(frozen=True)

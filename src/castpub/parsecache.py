@@ -29,7 +29,7 @@ NAME = "episodes.json"
 FORMAT = 1
 
 
-def _date(value: datetime) -> list[Any]:
+def encode_date(value: datetime) -> list[Any]:
     """A date that comes back identical: wall time, zone and fold for IANA zones (a time in a
     DST gap must not be normalised), else the ISO text with its fixed offset."""
     if isinstance(value.tzinfo, ZoneInfo):
@@ -37,7 +37,7 @@ def _date(value: datetime) -> list[Any]:
     return [value.isoformat(), None, 0]
 
 
-def _undate(raw: list[Any]) -> datetime:
+def decode_date(raw: list[Any]) -> datetime:
     text, zone, fold = raw
     if zone is None:
         return datetime.fromisoformat(text)
@@ -68,7 +68,7 @@ def encode(episode: Episode, warnings: list[Problem], body_clean: bool) -> dict[
         "id": episode.id,
         "slug": episode.slug,
         "title": episode.title,
-        "date": _date(episode.date),
+        "date": encode_date(episode.date),
         "body_line": episode.body_line,
         "body_clean": body_clean,
         "author": episode.author,
@@ -106,7 +106,7 @@ def decode_entry(
         id=entry["id"],
         slug=entry["slug"],
         title=entry["title"],
-        date=_undate(entry["date"]),
+        date=decode_date(entry["date"]),
         body=body,
         body_line=int(entry["body_line"]),
         author=entry["author"],

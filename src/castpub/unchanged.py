@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -241,13 +242,16 @@ class LastBuild:
                 len(scheduled),
                 (upcoming[0], upcoming[1].isoformat()) if upcoming else None,
             )
-            warnings = [
-                Problem(_path(self.root, p), line, what, fix, bool(warning))
-                for p, line, what, fix, warning in record["warnings"]
-            ]
-            return summary, warnings, int(record["outputs"])
+            return summary, self.warnings(), int(record["outputs"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def warnings(self) -> list[Problem]:
+        """The warnings the recorded build gave."""
+        return [
+            Problem(_path(self.root, p), line, what, fix, bool(warning))
+            for p, line, what, fix, warning in self.record()["warnings"]
+        ]
 
     def save(
         self,
@@ -261,29 +265,36 @@ class LastBuild:
         files: dict[str, tuple[int, int]],
     ) -> None:
         """Record a build that committed; a failure only costs the next build its fast path."""
-        by_path = {e.path: e for e in episodes}
+        states = {e.path.name: (e.published, e.date.isoformat()) for e in episodes}
+        due_names = [e.path.name for e in due]
+        self.save_states(inputs, states, due_names, feeds, items, warnings, outputs, files)
+
+    def save_states(
+        self,
+        inputs: Inputs,
+        states: Mapping[str, tuple[bool, str]],
+        due: list[str],
+        feeds: int,
+        items: int,
+        warnings: list[Problem],
+        outputs: int,
+        files: dict[str, tuple[int, int]],
+    ) -> None:
+        """save, from each episode file's (published, ISO date) by name and the due names."""
         recorded: list[list[Any]] = []
         for path, digest in inputs.episodes:
-            episode = by_path.get(path)
-            if episode is None or not digest:  # every file parsed, or the build failed
+            state = states.get(path.name)
+            if state is None or not digest:  # every file parsed, or the build failed
                 return
             stat = inputs.stats.get(path)
-            recorded.append(
-                [
-                    path.name,
-                    digest,
-                    episode.published,
-                    episode.date.isoformat(),
-                    list(stat) if stat else None,
-                ]
-            )
+            recorded.append([path.name, digest, *state, list(stat) if stat else None])
         record = {
             "salt": build_salt(),
             "config": inputs.config,
             "store": inputs.store,
             "read_at": inputs.read_at,
             "episodes": recorded,
-            "due": [e.path.name for e in due],
+            "due": due,
             "feeds": feeds,
             "items": items,
             "outputs": outputs,

@@ -1,0 +1,563 @@
+"""The changed-episodes rebuild: only the episode files that changed are built again.
+
+When podcast.yaml, the store, castpub and feeds/ are all as the last build left them, and only
+some episode files changed (added, edited, removed, or come due or gone from the feeds for
+another --now), only those episodes are parsed, rendered and serialized. Every other item goes
+into the new feeds, and its entry into the page, as the bytes the last build wrote for it, copied
+from the old files by the spans FragmentPool recorded (an item is a function of its episode file,
+the config, the store and castpub's code, none of which changed). The order of the items, each
+feed's head and the guards are worked out again from .castpub-cache/items.json, which a build
+writes after it commits: every episode's id, link, GUID and video id, and every item's date and
+place in each feed.
+
+Anything this rebuild would not do exactly as a full build does sends the build down the full
+path, which then reports or does it: a problem or warning in a changed file, a duplicate link or
+GUID, a video shared by two episodes (it ties their playlists), a playlist feed that appears or
+disappears, archive pages, a guard that objects, a record that does not match feeds/. The tests
+compare what it writes with a full build's output, byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from castpub.assemble import EPOCH, _feed, assemble, episode_link
+from castpub.build import (
+    BuildResult,
+    Project,
+    Stopwatch,
+    episode_files,
+    remove_stale,
+    render_all,
+)
+from castpub.cache import FragmentPool, RenderCache, feed_salt, feeds_files
+from castpub.config import Show
+from castpub.episodes import Episode, read_episode
+from castpub.feeds import ATOM_TAIL, RSS_TAIL, heads, item_key
+from castpub.guard import PublishedIndex, PublishedItem, as_published, guard_problems
+from castpub.items import item_fragments
+from castpub.itemsrecord import feed_row, forget, item_row, load, save
+from castpub.model import Enclosure, Feed, Item
+from castpub.notes import Notes
+from castpub.opml import OPML_PATH, feeds_opml
+from castpub.output import Confined, Staging, remove_leftovers
+from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
+from castpub.parsecache import decode_date
+from castpub.store import Store, load_store
+from castpub.unchanged import Inputs, LastBuild, Summary
+from castpub.websub import announce, hub_links
+
+# Beyond this many changed files (or a twentieth of the show), a full build, which parses and
+# renders on every core, costs about as much.
+MAX_CHANGES = 200
+
+
+class _Fallback(Exception):
+    """This build must take the full path."""
+
+
+@dataclass(frozen=True)
+class _Known:
+    """An episode of the last build, as the record has it."""
+
+    id: str
+    link: str
+    guid: str | None
+    video_id: str | None
+    render_key: str
+
+
+@dataclass(frozen=True)
+class _Old:
+    """An item of the last build's main feed, as the guards and the ordering need it."""
+
+    episode_id: str
+    guid: str
+    video_id: str | None
+    enclosure: Enclosure | None
+    date: datetime
+    published: PublishedItem | None
+    row: list[Any]  # as items.json has it
+
+
+@dataclass
+class _Slot:
+    """One item of a feed being spliced: copied from the old file, or `item` written anew."""
+
+    episode_id: str
+    key: str
+    date: datetime
+    guid: str
+    item: Item | None = None
+
+
+@dataclass
+class _Plan:
+    """A changed-episodes rebuild worked out, before anything is written."""
+
+    previous: dict[str, Any]  # the last build's record
+    record: dict[str, Any]  # items.json
+    known: dict[str, _Known]  # by file name
+    changed: set[str]  # file names
+    removed: set[str]
+    gone: set[str]  # episode ids whose items and files are made again or dropped
+    episodes: dict[str, Episode]  # the changed files, parsed, by name
+    due: list[Episode]  # those of them due
+    due_names: set[str]  # every file due
+    notes: dict[str, Notes]
+    store: Store
+    feeds: list[Feed]  # without items: their slots say
+    slots: list[list[_Slot]]
+    olds: dict[str, _Old]
+    index: PublishedIndex
+    cache: RenderCache
+    states: dict[str, tuple[bool, str]]  # by name: (published, ISO date)
+
+
+def rebuild_changed(
+    root: Path,
+    now: datetime,
+    allow_shrink: bool,
+    watch: Stopwatch,
+    last: LastBuild,
+    inputs: Inputs,
+) -> BuildResult | None:
+    """The build, when only some episode files changed and this path applies; else None with
+    nothing in feeds/ changed (the full path follows)."""
+    try:
+        return _Rebuild(root, now, allow_shrink, watch, last, inputs).run()
+    except (_Fallback, KeyError, IndexError, TypeError, ValueError):
+        # A record of an unexpected shape, or an item feedgen would refuse (ValueError): the
+        # full path does it, or reports it.
+        return None
+
+
+class _Rebuild:
+    """One changed-episodes rebuild; run() raises _Fallback wherever the full path must go."""
+
+    def __init__(
+        self,
+        root: Path,
+        now: datetime,
+        allow_shrink: bool,
+        watch: Stopwatch,
+        last: LastBuild,
+        inputs: Inputs,
+    ) -> None:
+        self.root = root
+        self.now = now
+        self.allow_shrink = allow_shrink
+        self.watch = watch
+        self.last = last
+        self.inputs = inputs
+        self.show: Show = inputs.show
+        self.names = [path.name for path, _ in inputs.episodes]
+
+    def run(self) -> BuildResult:
+        show, inputs, watch = self.show, self.inputs, self.watch
+        with watch.stage("read"):
+            previous = self.last.record()
+            record = load(self.root, previous.get("read_at")) if previous else None
+            if record is None or show.limit is not None:
+                raise _Fallback
+            if (previous["config"], previous["store"]) != (inputs.config, inputs.store):
+                raise _Fallback
+            files = {str(k): (int(v[0]), int(v[1])) for k, v in previous["files"].items()}
+            if feeds_files(show.feeds_dir) != files:
+                raise _Fallback
+            states = {str(n): (bool(p), str(d)) for n, _, p, d, _ in previous["episodes"]}
+            digests = {str(n): str(h) for n, h, *_ in previous["episodes"]}
+            known = {str(name): _Known(*row) for name, row in record["episodes"].items()}
+            was_due = set(previous["due"])
+            changed, removed = self._changes(states, digests, was_due)
+            episodes = self._parse(changed)
+            links = {e.id: episode_link(show, e) for e in episodes.values()}
+            self._check_identities(known, episodes, links, removed)
+            for name, episode in episodes.items():
+                states[name] = (episode.published, episode.date.isoformat())
+            for name in removed:
+                del states[name]
+        with watch.stage("render"):
+            due = [e for e in episodes.values() if e.published and e.date <= self.now]
+            cache = RenderCache.for_show(show.root)
+            store = load_store(show.store_path, inputs.store_bytes)
+            notes = render_all(Project(show, store, due, [], links), due, cache)
+        with watch.stage("assemble"):
+            new_feeds = assemble(show, due, notes, store, links) if due else []
+            gone = {known[n].id for n in (*changed, *removed) if n in known}
+            olds = self._olds(record, known, gone)
+            ids = {n: (episodes[n].id if n in episodes else known[n].id) for n in self.names}
+            feeds, slots = self._feeds(record, ids, olds, new_feeds, notes)
+        with watch.stage("guard"):
+            index = PublishedIndex.for_show(show.root, show.feeds_dir)
+            paths = {ids[path.name]: path for path, _ in inputs.episodes}
+            guarded = {
+                feed.rss_path: [s.item or olds[s.episode_id] for s in feed_slots]
+                for feed, feed_slots in zip(feeds, slots, strict=True)
+            }
+            if guard_problems(show, index, guarded, paths, self.allow_shrink):
+                raise _Fallback  # the full path lists the problems
+        due_names = {n for n in was_due if n not in episodes and n not in removed}
+        due_names |= {e.path.name for e in due}
+        if not due_names:
+            raise _Fallback  # nothing left to publish: the full path says what it does then
+        plan = _Plan(
+            previous,
+            record,
+            known,
+            set(changed),
+            set(removed),
+            gone,
+            episodes,
+            due,
+            due_names,
+            notes,
+            store,
+            feeds,
+            slots,
+            olds,
+            index,
+            cache,
+            states,
+        )
+        return self._write(plan)
+
+    def _changes(
+        self, states: dict[str, tuple[bool, str]], digests: dict[str, str], was_due: set[str]
+    ) -> tuple[list[str], list[str]]:
+        """(names of the files to build again, names of the files gone since the last build):
+        new or edited files, and unchanged ones that come due or leave the feeds at this --now."""
+        changed = []
+        for path, digest in self.inputs.episodes:
+            name = path.name
+            if not digest:
+                raise _Fallback  # unreadable: the full path reports it
+            if digests.get(name) != digest:
+                changed.append(name)
+                continue
+            published, date = states[name]
+            if (published and datetime.fromisoformat(date) <= self.now) != (name in was_due):
+                changed.append(name)
+        present = set(self.names)
+        removed = [name for name in states if name not in present]
+        if len(changed) + len(removed) > min(MAX_CHANGES, max(1, len(present) // 20)):
+            raise _Fallback
+        return changed, removed
+
+    def _parse(self, changed: list[str]) -> dict[str, Episode]:
+        position = {name: n for n, name in enumerate(self.names)}
+        parsed = {}
+        for name in changed:
+            index = position[name]
+            path = self.inputs.episodes[index][0]
+            data, digest = self.inputs.take(index)
+            if data is None:
+                raise _Fallback
+            result = read_episode(path, self.show, data)
+            if result.episode is None or result.problems or result.warnings:
+                raise _Fallback  # the full path reports them, with the other files' warnings
+            parsed[name] = replace(result.episode, digest=digest)
+        return parsed
+
+    def _check_identities(
+        self,
+        known: dict[str, _Known],
+        episodes: dict[str, Episode],
+        links: dict[str, str],
+        removed: list[str],
+    ) -> None:
+        """No two episodes with one link or GUID (the full path names them), and no video of a
+        changed or removed episode in another episode (the two share their playlists)."""
+        guids: set[str] = set()
+        urls: set[str] = set()
+        videos: dict[str, int] = {}
+        touched = {known[n].video_id for n in removed if known[n].video_id}
+        for name in self.names:
+            episode = episodes.get(name)
+            if episode is None:
+                row = known[name]
+                link, guid, video = row.link, row.guid, row.video_id
+            else:
+                link, guid = links[episode.id], episode.guid
+                video = episode.video.video_id if episode.video else None
+                touched.add(known[name].video_id if name in known else None)
+                touched.add(video)
+            if (guid or link) in guids or link in urls:
+                raise _Fallback
+            guids.add(guid or link)
+            urls.add(link)
+            if video:
+                videos[video] = videos.get(video, 0) + 1
+        if any(videos.get(v, 0) > 1 for v in touched if v):
+            raise _Fallback
+
+    def _olds(
+        self, record: dict[str, Any], known: dict[str, _Known], gone: set[str]
+    ) -> dict[str, _Old]:
+        """The last build's main-feed items that stay as they were, by episode id."""
+        by_id = {k.id: k for k in known.values()}
+        olds = {}
+        for id_, row in record["items"].items():
+            if id_ in gone:
+                continue
+            date, video_id, enclosure, published = row
+            episode = by_id[id_]
+            olds[id_] = _Old(
+                id_,
+                episode.guid or episode.link,
+                video_id,
+                Enclosure(enclosure, 0, "") if enclosure else None,
+                decode_date(date),
+                None
+                if published is None
+                else PublishedItem(published[0], published[1], published[2], enclosure),
+                row,
+            )
+        return olds
+
+    def _feeds(
+        self,
+        record: dict[str, Any],
+        ids: dict[str, str],
+        olds: dict[str, _Old],
+        new_feeds: list[Feed],
+        notes: dict[str, Notes],
+    ) -> tuple[list[Feed], list[list[_Slot]]]:
+        """Every feed the last build wrote, its items in the order a full build gives them."""
+        show = self.show
+        salt = feed_salt()
+        position = {episode_id: n for n, episode_id in enumerate(ids.values())}
+        new_items = {f.rss_path: f.items for f in new_feeds}
+        feeds: list[Feed] = []
+        slots: list[list[_Slot]] = []
+        for rss, atom, title, playlist_id, item_ids, keys in record["feeds"]:
+            kept = [
+                _Slot(i, k, olds[i].date, olds[i].guid)
+                for i, k in zip(item_ids, keys, strict=True)
+                if i in olds
+            ]
+            fresh = [
+                _Slot(i.episode_id, item_key(salt, i, notes[i.episode_id].key), i.date, i.guid, i)
+                for i in new_items.pop(rss, ())
+            ]
+            # The full build sorts the items listed in file order; so does this, so that dates
+            # that compare oddly (two in one DST fold) come out in the same order too.
+            merged = sorted(kept + fresh, key=lambda s: position[s.episode_id])
+            merged.sort(key=lambda s: (s.date, s.guid), reverse=True)
+            if not merged:
+                raise _Fallback  # a feed that disappears: the shrink guard and its removal
+            feed = _feed(show, rss, atom, title, show.description, (), playlist_id)
+            feeds.append(replace(feed, updated=max((s.date for s in merged), default=EPOCH)))
+            slots.append(merged)
+        if new_items or not feeds or feeds[0].rss_path != "podcast.xml":
+            raise _Fallback  # a playlist feed appears
+        return feeds, slots
+
+    def _write(self, plan: _Plan) -> BuildResult:
+        show, watch, inputs = self.show, self.watch, self.inputs
+        feeds_dir = show.feeds_dir
+        record, previous = plan.record, plan.previous
+        pool = FragmentPool.for_show(show.root, feeds_dir)
+        # What the last build wrote: its feeds, the page, the OPML, and the transcripts and
+        # chapters it keyed (all of them, or the count tells).
+        produced = {p for row in record["feeds"] for p in row[:2]} | {PAGE_PATH, OPML_PATH}
+        produced |= set(pool.previous_keys)
+        if len(produced) != int(previous["outputs"]):
+            raise _Fallback
+        dropped = {f"transcripts/{i}.html" for i in plan.gone}
+        dropped |= {f"chapters/{i}.json" for i in plan.gone}
+        wanted = produced - dropped
+        self.last.forget()  # feeds/ changes below: only a build that commits records itself
+        forget(self.root)
+        remove_leftovers(feeds_dir)
+        confined = Confined(feeds_dir)
+        with Staging() as staging:
+            with watch.stage("serialize"):
+                for episode in plan.due:
+                    video = plan.store.video(episode.video.video_id) if episode.video else None
+                    link = episode_link(show, episode)
+                    notes = plan.notes[episode.id]
+                    for relpath, data in episode_files(show, episode, notes, link, video, pool):
+                        wanted.add(relpath)
+                        if data is None:
+                            confined.check(relpath)
+                        else:
+                            staging.add(confined.path(relpath), data)
+                pool.carry_keys(dropped)
+                old_keys = {row[0]: row[5] for row in record["feeds"]}
+                links = (*hub_links(show.websub_hub), page_link(show))
+                main_changed = False
+                for n, (feed, slots) in enumerate(zip(plan.feeds, plan.slots, strict=True)):
+                    if old_keys[feed.rss_path] == [s.key for s in slots]:
+                        for relpath in (feed.rss_path, feed.atom_path):
+                            pool.carry(relpath)
+                        plan.index.carry(feed.rss_path)
+                        continue
+                    main_changed = main_changed or n == 0
+                    rss_head, atom_head = heads(show, replace(feed, links=feed.links + links))
+                    fragments = {s.key: item_fragments(s.item) for s in slots if s.item}
+                    for kind, relpath, head, tail in (
+                        ("rss", feed.rss_path, rss_head, RSS_TAIL),
+                        ("atom", feed.atom_path, atom_head, ATOM_TAIL),
+                    ):
+                        parts = [
+                            (s.key, fragments[s.key][kind == "atom"] if s.item else None)
+                            for s in slots
+                        ]
+                        self._splice(staging, confined, pool, relpath, kind, head, tail, parts)
+                    plan.index.record_rows(
+                        feed.rss_path,
+                        [
+                            as_published(s.item) if s.item else plan.olds[s.episode_id].published
+                            for s in slots
+                        ],
+                    )
+                if main_changed:
+                    main = plan.feeds[0]
+                    head = page_head(show, main, plan.feeds[1:], len(plan.slots[0])).encode()
+                    parts = [
+                        (s.key, episode_entry(s.item, show.timezone).encode() if s.item else None)
+                        for s in plan.slots[0]
+                    ]
+                    self._splice(
+                        staging, confined, pool, PAGE_PATH, "page", head, PAGE_TAIL.encode(), parts
+                    )
+                else:
+                    pool.carry(PAGE_PATH)
+                staging.add(confined.path(OPML_PATH), feeds_opml(show, plan.feeds))
+            with watch.stage("write"):
+                written = staging.commit()
+        with watch.stage("write"):
+            removed = remove_stale(feeds_dir, wanted)
+            files = feeds_files(feeds_dir)
+            pool.close()
+            pool.save(files)
+            plan.index.save(files)
+            due_names = [n for n in self.names if n in plan.due_names]
+            plan.cache.used.update(
+                plan.known[n].render_key
+                for n in due_names
+                if n in plan.known and n not in plan.changed
+            )
+            plan.cache.prune()
+            warnings = [
+                w
+                for w in self.last.warnings()
+                if w.path is None
+                or (w.path.name not in plan.changed and w.path.name not in plan.removed)
+            ]
+            self.last.save_states(
+                inputs,
+                plan.states,
+                due_names,
+                len(plan.feeds),
+                len(plan.slots[0]),
+                warnings,
+                len(wanted),
+                files,
+            )
+            self._save_record(plan)
+        result = BuildResult([], [], [], [], warnings, written, removed, len(wanted) - len(written))
+        result.recorded = self._summary(plan)
+        result.path = "changed"
+        result.timings = watch.seconds
+        result.websub_failures = announce(show.websub_hub, plan.feeds, written, feeds_dir)
+        return result
+
+    def _splice(
+        self,
+        staging: Staging,
+        confined: Confined,
+        pool: FragmentPool,
+        relpath: str,
+        kind: str,
+        head: bytes,
+        tail: bytes,
+        parts: list[tuple[str, bytes | None]],
+    ) -> None:
+        """Write relpath anew: head, each part (None: the item's fragment in the old file, copied
+        with its neighbours in one read), tail; and record where each item lies."""
+        spans = pool.spans(relpath)
+        if spans is None:
+            raise _Fallback
+        staged = staging.open(confined.path(relpath))
+        out: BinaryIO = staged.handle
+        out.write(head)
+        offset = len(head)
+        placed = []
+        run: list[tuple[int, int]] = []
+        for key, data in parts:
+            if data is None:
+                span = spans[key]
+                if run and run[-1][1] != span[0]:
+                    self._copy(pool, relpath, kind, run, out)
+                    run = []
+                run.append(span)
+                size = span[1] - span[0]
+            else:
+                self._copy(pool, relpath, kind, run, out)
+                run = []
+                out.write(data)
+                size = len(data)
+            placed.append((key, offset, offset + size))
+            offset += size
+        self._copy(pool, relpath, kind, run, out)
+        out.write(tail)
+        staging.finish(staged)
+        pool.record(relpath, placed)
+
+    @staticmethod
+    def _copy(
+        pool: FragmentPool, relpath: str, kind: str, run: list[tuple[int, int]], out: BinaryIO
+    ) -> None:
+        if run and not pool.copy(relpath, kind, run, out):
+            raise _Fallback
+
+    def _summary(self, plan: _Plan) -> Summary:
+        drafts = 0
+        scheduled = []
+        for name in self.names:
+            published, date = plan.states[name]
+            if not published:
+                drafts += 1
+            elif (when := datetime.fromisoformat(date)) > self.now:
+                scheduled.append((name, when))
+        upcoming = min(scheduled, key=lambda s: s[1], default=None)
+        return Summary(
+            len(plan.feeds),
+            len(plan.slots[0]),
+            drafts,
+            len(scheduled),
+            (upcoming[0], plan.states[upcoming[0]][1]) if upcoming else None,
+        )
+
+    def _save_record(self, plan: _Plan) -> None:
+        episodes = {}
+        for name in self.names:
+            episode = plan.episodes.get(name)
+            if episode is None:
+                row = plan.known[name]
+                episodes[name] = [row.id, row.link, row.guid, row.video_id, row.render_key]
+            else:
+                notes = plan.notes.get(episode.id)
+                episodes[name] = [
+                    episode.id,
+                    episode_link(self.show, episode),
+                    episode.guid,
+                    episode.video.video_id if episode.video else None,
+                    notes.key if notes else "",
+                ]
+        items = {}
+        for s in plan.slots[0]:
+            if s.item is None:
+                items[s.episode_id] = plan.olds[s.episode_id].row
+            else:
+                items[s.episode_id] = item_row(s.item, as_published(s.item))
+        feeds = [
+            feed_row(f, [s.episode_id for s in slots], [s.key for s in slots])
+            for f, slots in zip(plan.feeds, plan.slots, strict=True)
+        ]
+        save(self.root, self.inputs.read_at, episodes, items, feeds)

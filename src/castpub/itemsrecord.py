@@ -1,0 +1,98 @@
+"""The record of the last build's items, .castpub-cache/items.json, for castpub.incremental.
+
+A build writes it after it commits, beside the last build's record (unchanged.py), and pairs it
+with that record by the time the build started reading: every episode's id, link, GUID, video id
+and render key by file name; each item of the main feed's date, video id, enclosure URL and what
+the guards read of it; each feed's paths, title, playlist and its items (episode ids and item
+keys) in order. Nothing in it is trusted but with a last-build record of the same build.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from castpub.cache import CACHE_DIR
+from castpub.episodes import Episode
+from castpub.guard import PublishedItem, as_published
+from castpub.model import Feed, Item
+from castpub.output import write_cache_file
+from castpub.parsecache import encode_date
+from castpub.unchanged import build_salt
+
+RECORD_NAME = "items.json"
+
+
+def save_record(
+    root: Path,
+    read_at: int,
+    episodes: list[Episode],
+    links: dict[str, str],
+    render_keys: dict[str, str],
+    feeds: list[Feed],
+    keys: dict[int, str],
+) -> None:
+    """Write the record after a full build committed (`keys`: each item's key by id(item))."""
+    rows = {
+        e.path.name: [
+            e.id,
+            links[e.id],
+            e.guid,
+            e.video.video_id if e.video else None,
+            render_keys.get(e.id, ""),
+        ]
+        for e in episodes
+    }
+    items = {i.episode_id: item_row(i, as_published(i)) for i in feeds[0].items}
+    order = [
+        feed_row(f, [i.episode_id for i in f.items], [keys[id(i)] for i in f.items]) for f in feeds
+    ]
+    save(root, read_at, rows, items, order)
+
+
+def item_row(item: Item, published: PublishedItem | None) -> list[Any]:
+    return [
+        encode_date(item.date),
+        item.video_id,
+        item.enclosure.url if item.enclosure else None,
+        None if published is None else [published.guid, published.episode_id, published.video_id],
+    ]
+
+
+def feed_row(feed: Feed, ids: list[str], keys: list[str]) -> list[Any]:
+    return [feed.rss_path, feed.atom_path, feed.title, feed.playlist_id, ids, keys]
+
+
+def save(
+    root: Path,
+    read_at: int,
+    episodes: dict[str, list[Any]],
+    items: dict[str, list[Any]],
+    feeds: list[list[Any]],
+) -> None:
+    record = {
+        "salt": build_salt(),
+        "read_at": read_at,
+        "episodes": episodes,
+        "items": items,
+        "feeds": feeds,
+    }
+    write_cache_file(
+        root / CACHE_DIR / RECORD_NAME, json.dumps(record, separators=(",", ":")).encode()
+    )
+
+
+def forget(root: Path) -> None:
+    (root / CACHE_DIR / RECORD_NAME).unlink(missing_ok=True)
+
+
+def load(root: Path, read_at: Any) -> dict[str, Any] | None:
+    """The record, when it belongs to the last build's (same read_at) and to this castpub."""
+    try:
+        record = json.loads((root / CACHE_DIR / RECORD_NAME).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("salt") != build_salt():
+        return None
+    return record if record.get("read_at") == read_at else None

@@ -10,6 +10,8 @@ memory is not under-counted when castpub renders in several processes.
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import os
 import platform
@@ -154,9 +156,7 @@ def machine() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
-    libs = ", ".join(
-        f"{n} {version(n)}" for n in ("cmarkgfm", "nh3", "feedgen", "lxml", "PyYAML")
-    )
+    libs = ", ".join(f"{n} {version(n)}" for n in ("cmarkgfm", "nh3", "feedgen", "lxml", "PyYAML"))
     return {
         "cores (nproc)": str(len(os.sched_getaffinity(0))),
         "CPU": cpu,
@@ -219,6 +219,11 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="also write the report (Markdown) here")
     args = parser.parse_args()
     info = machine()
+    # castpub as an installed copy runs: pip compiles a package's modules when it installs it,
+    # while an editable install under PYTHONDONTWRITEBYTECODE would compile them on every run.
+    spec = importlib.util.find_spec("castpub")
+    if spec and spec.origin:
+        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
     results: dict[int, dict[str, list[Run]]] = {}
     hugo: dict[int, list[Run]] = {}
     for count in args.episodes:

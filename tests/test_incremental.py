@@ -213,3 +213,34 @@ def test_no_cache_never_takes_it(show: Path) -> None:
     assert CHANGED not in build(show).output  # --no-cache left no records to trust
     add_episode(show, 14)
     assert CHANGED in build(show).output
+
+
+def test_dates_in_a_dst_fold_sort_as_in_a_full_build(show: Path, tmp_path: Path) -> None:
+    """Wall times in the hour a zone repeats compare as wall times in Python, not as instants:
+    such items are sorted the full build's way."""
+    yaml = show / "podcast.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace("timezone: UTC", "timezone: Europe/Berlin"),
+        encoding="utf-8",
+    )
+    for minute in (10, 50):
+        write_episode(
+            show,
+            f"2020-10-25-fold-{minute}.md",
+            f"title: Fold {minute}\ndate: 2020-10-25 02:{minute}:00",
+            "In the repeated hour.\n",
+        )
+    write_episode(  # the same instant as a wall time of the fold, written in UTC
+        show, "2020-10-25-utc.md", "title: In UTC\ndate: 2020-10-25 00:30:00 UTC", "UTC.\n"
+    )
+    assert build(show).exit_code == 0
+    check_against_full(show, tmp_path, lambda root: add_episode(root, 12))
+    check_against_full(
+        show,
+        tmp_path,
+        lambda root: write_episode(
+            root, "2020-10-25-fold-30.md", "title: Fold 30\ndate: 2020-10-25 02:30:00", "Also.\n"
+        ),
+    )
+    titles = (show / "feeds" / "podcast.xml").read_text(encoding="utf-8")
+    assert titles.index("Fold 50") < titles.index("Fold 30") < titles.index("Fold 10")

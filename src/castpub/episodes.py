@@ -86,6 +86,12 @@ def episode_id(path: Path) -> str:
 
 def find_episode_files(show: Show) -> list[Path]:
     """Episode files in episodes/, sorted by name, without those podcast.yaml `exclude:` names."""
+    return [path for path, _ in scan_episode_files(show)]
+
+
+def scan_episode_files(show: Show) -> list[tuple[Path, os.stat_result | None]]:
+    """find_episode_files, each file with its stat (None when it cannot be had): from the
+    folder's entries, without making each file's path string again (10 000 of them)."""
     directory = show.episodes_dir
     if not directory.is_dir():
         return []
@@ -101,7 +107,11 @@ def find_episode_files(show: Show) -> list[Path]:
                 continue
             if any(fnmatch.fnmatch(name, pattern) for pattern in show.exclude):
                 continue
-            found.append(directory / name)
+            try:
+                stat: os.stat_result | None = entry.stat()
+            except OSError:
+                stat = None
+            found.append((directory / name, stat))
     return found
 
 

@@ -10,6 +10,7 @@ keys) in order. Nothing in it is trusted but with a last-build record of the sam
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from castpub.parsecache import encode_date
 from castpub.unchanged import build_salt
 
 RECORD_NAME = "items.json"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def save_record(
@@ -57,7 +60,20 @@ def item_row(item: Item, published: PublishedItem | None) -> list[Any]:
         item.video_id,
         item.enclosure.url if item.enclosure else None,
         None if published is None else [published.guid, published.episode_id, published.video_id],
+        instant(item.date),
+        plain(item.date),
     ]
+
+
+def instant(date: datetime) -> int:
+    """The date as microseconds since 1970 (UTC): exact, and sorted as the instants are."""
+    return (date - EPOCH) // MICROSECOND
+
+
+def plain(date: datetime) -> bool:
+    """Whether the date is outside its zone's DST folds and gaps. Python compares two dates of
+    one zone by their wall times, so only such dates are sure to sort as their instants do."""
+    return date.replace(fold=1 - date.fold).utcoffset() == date.utcoffset()
 
 
 def feed_row(feed: Feed, ids: list[str], keys: list[str]) -> list[Any]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
 from lxml import etree
@@ -31,8 +30,10 @@ _VIDEO_UTF8 = re.compile(_VIDEO.pattern.encode())
 _EPISODE = re.compile(r"/transcripts/([^/]+)\.html$")
 
 
-@dataclass(frozen=True)
-class PublishedItem:
+class PublishedItem(NamedTuple):
+    """What the guards read of one published item. A tuple: a build reads 20 000 of them from
+    its record, and frozen dataclasses cost five times as much to make."""
+
     guid: str
     episode_id: str | None
     video_id: str | None

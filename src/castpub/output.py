@@ -16,6 +16,8 @@ from typing import BinaryIO
 from castpub.errors import InvalidInput, invalid
 
 TEMP_SUFFIX = ".castpub-tmp"
+# Up to this many files, a commit fsyncs each one; beyond, it syncs everything at once.
+FSYNC_AT_MOST = 64
 
 
 class Confined:
@@ -177,9 +179,14 @@ class Staging:
         """Make the staged bytes durable, then rename every file into place."""
         if not self._pending:
             return []
-        # One sync for the whole batch costs far less than an fsync per file, and guarantees the
-        # data is on disk before any rename makes it visible.
-        os.sync()
+        # The data is on disk before any rename makes it visible. For many files one sync costs
+        # far less than an fsync per file; for a few (a rebuild's feeds), an fsync each does not
+        # also flush whatever else is waiting to be written (the caches of the last build).
+        if len(self._pending) > FSYNC_AT_MOST:
+            os.sync()
+        else:
+            for tmp, _ in self._pending:
+                _fsync_file(tmp)
         done = []
         for tmp, path in self._pending:
             os.replace(tmp, path)
@@ -253,6 +260,14 @@ def remove_leftovers(directory: Path) -> None:
     if directory.is_dir():
         for tmp in directory.rglob(f"*{TEMP_SUFFIX}"):
             tmp.unlink(missing_ok=True)
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: str | Path) -> None:

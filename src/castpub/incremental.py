@@ -118,6 +118,9 @@ class _Plan:
     cache: RenderCache
     states: dict[str, tuple[bool, str]]  # by name: (published, ISO date)
     files: dict[str, tuple[int, int]]  # feeds/ as the last build left it: (size, mtime_ns)
+    # RSS and Atom up to the items, by RSS path, of each feed whose items change
+    heads: dict[str, tuple[bytes, bytes]]
+    fragments: dict[str, tuple[bytes, bytes]]  # each new item's RSS and Atom, by item key
 
 
 def rebuild_changed(
@@ -130,16 +133,22 @@ def rebuild_changed(
 ) -> BuildResult | None:
     """The build, when only some episode files changed and this path applies; else None with
     nothing in feeds/ changed (the full path follows)."""
+    rebuild = _Rebuild(root, now, allow_shrink, watch, last, inputs)
     try:
-        return _Rebuild(root, now, allow_shrink, watch, last, inputs).run()
+        plan = rebuild.plan()
     except (_Fallback, KeyError, IndexError, TypeError, ValueError):
         # A record of an unexpected shape, or an item feedgen would refuse (ValueError): the
         # full path does it, or reports it.
         return None
+    try:
+        return rebuild.write(plan)
+    except _Fallback:  # an old feed not as recorded, found before anything was committed
+        return None
 
 
 class _Rebuild:
-    """One changed-episodes rebuild; run() raises _Fallback wherever the full path must go."""
+    """One changed-episodes rebuild: plan() works it all out (raising _Fallback wherever the
+    full path must go), write() writes it."""
 
     def __init__(
         self,
@@ -159,7 +168,7 @@ class _Rebuild:
         self.show: Show = inputs.show
         self.names = [path.name for path, _ in inputs.episodes]
 
-    def run(self) -> BuildResult:
+    def plan(self) -> _Plan:
         show, inputs, watch = self.show, self.inputs, self.watch
         with watch.stage("read"):
             previous = self.last.record()
@@ -195,6 +204,16 @@ class _Rebuild:
             olds = self._olds(record, known, gone)
             ids = {n: (episodes[n].id if n in episodes else known[n].id) for n in self.names}
             feeds, slots = self._feeds(record, ids, olds, new_feeds, notes)
+            # The heads of the feeds whose items change, and the new items, are made here: one
+            # that feedgen refuses sends the build the full way before anything is written.
+            old_keys = {row[0]: row[5] for row in record["feeds"]}
+            extra = (*hub_links(show.websub_hub), page_link(show))
+            feed_heads = {
+                feed.rss_path: heads(show, replace(feed, links=feed.links + extra))
+                for feed, feed_slots in zip(feeds, slots, strict=True)
+                if old_keys[feed.rss_path] != [s.key for s in feed_slots]
+            }
+            fragments = {s.key: item_fragments(s.item) for f in slots for s in f if s.item}
         with watch.stage("guard"):
             index = PublishedIndex.for_show(show.root, show.feeds_dir)
             paths = {ids[path.name]: path for path, _ in inputs.episodes}
@@ -227,8 +246,10 @@ class _Rebuild:
             cache,
             states,
             files,
+            feed_heads,
+            fragments,
         )
-        return self._write(plan)
+        return plan
 
     def _changes(
         self, states: dict[str, tuple[bool, str]], digests: dict[str, str], was_due: set[str]
@@ -376,7 +397,7 @@ class _Rebuild:
             raise _Fallback  # a playlist feed appears
         return feeds, slots
 
-    def _write(self, plan: _Plan) -> BuildResult:
+    def write(self, plan: _Plan) -> BuildResult:
         show, watch, inputs = self.show, self.watch, self.inputs
         feeds_dir = show.feeds_dir
         record, previous = plan.record, plan.previous
@@ -407,24 +428,21 @@ class _Rebuild:
                         else:
                             staging.add(confined.path(relpath), data)
                 pool.carry_keys(dropped)
-                old_keys = {row[0]: row[5] for row in record["feeds"]}
-                links = (*hub_links(show.websub_hub), page_link(show))
                 main_changed = False
                 for n, (feed, slots) in enumerate(zip(plan.feeds, plan.slots, strict=True)):
-                    if old_keys[feed.rss_path] == [s.key for s in slots]:
+                    if feed.rss_path not in plan.heads:  # the same items: the file stays
                         for relpath in (feed.rss_path, feed.atom_path):
                             pool.carry(relpath)
                         plan.index.carry(feed.rss_path)
                         continue
                     main_changed = main_changed or n == 0
-                    rss_head, atom_head = heads(show, replace(feed, links=feed.links + links))
-                    fragments = {s.key: item_fragments(s.item) for s in slots if s.item}
+                    rss_head, atom_head = plan.heads[feed.rss_path]
                     for kind, relpath, head, tail in (
                         ("rss", feed.rss_path, rss_head, RSS_TAIL),
                         ("atom", feed.atom_path, atom_head, ATOM_TAIL),
                     ):
                         parts = [
-                            (s.key, fragments[s.key][kind == "atom"] if s.item else None)
+                            (s.key, plan.fragments[s.key][kind == "atom"] if s.item else None)
                             for s in slots
                         ]
                         self._splice(staging, confined, pool, relpath, kind, head, tail, parts)

@@ -244,3 +244,42 @@ def test_dates_in_a_dst_fold_sort_as_in_a_full_build(show: Path, tmp_path: Path)
     )
     titles = (show / "feeds" / "podcast.xml").read_text(encoding="utf-8")
     assert titles.index("Fold 50") < titles.index("Fold 30") < titles.index("Fold 10")
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rdo-blog"
+CORPUS_CONFIG = CORPUS.parents[1] / "acceptance" / "rdo-blog.podcast.yaml"
+
+
+def test_corpus_changes_built_both_ways_are_the_same(tmp_path: Path) -> None:
+    """The RDO blog's 306 posts (zones like CEST and IST, drafts, five videos or none, repeated
+    slugs): a post edited, one removed, one put back, one added, each built both ways."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"no corpus at {CORPUS}")
+    root = tmp_path / "rdo"
+    shutil.copytree(CORPUS, root / "episodes")
+    shutil.copy(CORPUS_CONFIG, root / "podcast.yaml")
+    assert build(root).exit_code == 0
+    posts = sorted((root / "episodes").iterdir())
+    interview = next(p for p in posts if "steve-hardy" in p.name)
+    removed = posts[100].read_bytes()
+
+    def edit_interview(show: Path) -> None:
+        path = show / "episodes" / interview.name
+        path.write_text(path.read_text(encoding="utf-8") + "\nSteve: One more thing.\n")
+
+    def add_post(show: Path) -> None:
+        write_episode(
+            show,
+            "2017-04-05-after-the-ptg.html.md",
+            "title: After the PTG\nauthor: rbowen\ndate: 2017-04-05 10:00:00 CEST",
+            "What came out of Atlanta.\n\nRich: So, what next?\n",
+        )
+
+    steps: list[Callable[[Path], None]] = [
+        edit_interview,
+        lambda show: (show / "episodes" / posts[100].name).unlink(),
+        lambda show: (show / "episodes" / posts[100].name).write_bytes(removed),
+        add_post,
+    ]
+    for step in steps:
+        check_against_full(root, tmp_path, step)

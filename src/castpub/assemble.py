@@ -134,7 +134,7 @@ def newest_first(items: Iterable[Item]) -> tuple[Item, ...]:
     return tuple(sorted(items, key=lambda i: (i.date, i.guid), reverse=True))
 
 
-def _feed(
+def make_feed(
     show: Show,
     rss_path: str,
     atom_path: str,
@@ -143,6 +143,7 @@ def _feed(
     items: tuple[Item, ...],
     playlist_id: str | None = None,
 ) -> Feed:
+    """A feed of these items (newest first): its URLs, podcast:guid and date from the show."""
     rss_url = show.feed_link(rss_path)
     return Feed(
         rss_path=rss_path,
@@ -221,7 +222,7 @@ def assemble(
     if show.media.require:
         items = {k: v for k, v in items.items() if v.enclosure is not None}
     feeds = [
-        _feed(
+        make_feed(
             show,
             "podcast.xml",
             "atom.xml",
@@ -247,7 +248,7 @@ def assemble(
         playlist = playlists[playlist_id]
         base = f"playlists/{playlist.slug}"
         feeds.append(
-            _feed(
+            make_feed(
                 show,
                 f"{base}/podcast.xml",
                 f"{base}/atom.xml",

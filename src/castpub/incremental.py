@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from castpub.assemble import EPOCH, _feed, assemble, episode_link
+from castpub.assemble import EPOCH, assemble, episode_link, make_feed
 from castpub.build import (
     BuildResult,
     Project,
@@ -390,7 +390,7 @@ class _Rebuild:
                 merged.sort(key=lambda s: position[s.episode_id])
                 merged.sort(key=lambda s: (dates[s.episode_id], s.guid), reverse=True)
                 updated = max((dates[s.episode_id] for s in merged), default=EPOCH)
-            feed = _feed(show, rss, atom, title, show.description, (), playlist_id)
+            feed = make_feed(show, rss, atom, title, show.description, (), playlist_id)
             feeds.append(replace(feed, updated=updated))
             slots.append(merged)
         if new_items or not feeds or feeds[0].rss_path != "podcast.xml":

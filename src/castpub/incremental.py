@@ -487,7 +487,7 @@ class _Rebuild:
                 if w.path is None
                 or (w.path.name not in plan.changed and w.path.name not in plan.removed)
             ]
-            self.last.save_states(
+            self.last.save(
                 inputs,
                 plan.states,
                 due_names,

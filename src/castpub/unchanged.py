@@ -28,7 +28,7 @@ from typing import Any
 
 from castpub.cache import CACHE_DIR, feed_salt, feeds_files
 from castpub.config import CONFIG_NAME, Show, load_show
-from castpub.episodes import Episode, scan_episode_files
+from castpub.episodes import scan_episode_files
 from castpub.errors import Problem
 from castpub.output import write_cache_file
 
@@ -272,22 +272,6 @@ class LastBuild:
     def save(
         self,
         inputs: Inputs,
-        episodes: list[Episode],
-        due: list[Episode],
-        feeds: int,
-        items: int,
-        warnings: list[Problem],
-        outputs: int,
-        files: dict[str, tuple[int, int]],
-    ) -> None:
-        """Record a build that committed; a failure only costs the next build its fast path."""
-        states = {e.path.name: (e.published, e.date.isoformat()) for e in episodes}
-        due_names = [e.path.name for e in due]
-        self.save_states(inputs, states, due_names, feeds, items, warnings, outputs, files)
-
-    def save_states(
-        self,
-        inputs: Inputs,
         states: Mapping[str, tuple[bool, str]],
         due: list[str],
         feeds: int,
@@ -296,7 +280,8 @@ class LastBuild:
         outputs: int,
         files: dict[str, tuple[int, int]],
     ) -> None:
-        """save, from each episode file's (published, ISO date) by name and the due names."""
+        """Record a build that committed, from each episode file's (published, ISO date) by
+        name and the names of those due; a failure only costs the next build its fast path."""
         # Columns, not a row per file: a third of the time to write and to read again.
         names: list[str] = []
         digests: list[str] = []

@@ -567,7 +567,8 @@ class FragmentPool:
                 self._buffer = bytearray(max(size, _READ_AHEAD))
             data = memoryview(self._buffer)[:size]
             try:
-                if os.preadv(old.fd, [data], start) != size:
+                os.lseek(old.fd, start, os.SEEK_SET)  # readv, not preadv: macOS has no preadv
+                if os.readv(old.fd, [data]) != size:
                     return False
             except OSError:
                 return False

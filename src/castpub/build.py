@@ -367,19 +367,15 @@ def outputs(
     show = project.show
     pool = fragments or FragmentPool(show.feeds_dir, None)
     salt = feed_salt()
-    item_links = {item.episode_id: item.link for item in feeds[0].items} if feeds else {}
     for episode in episodes:
-        link = item_links.get(episode.id) or project.links.get(episode.id)
+        link = project.links.get(episode.id) or episode_link(show, episode)  # as its item's
         video = project.store.video(episode.video.video_id) if episode.video else None
-        yield from episode_files(
-            show, episode, notes[episode.id], link or episode_link(show, episode), video, pool
-        )
+        yield from episode_files(show, episode, notes[episode.id], link, video, pool)
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
         notes[episode.id] = replace(notes[episode.id], transcript=b"")
-    keys = (
-        {} if item_keys is None else item_keys
-    )  # by id(item): an item in several feeds is hashed once
+    # By id(item): an item in several feeds is hashed once.
+    keys: dict[int, str] = {} if item_keys is None else item_keys
     links = (*hub_links(show.websub_hub), page_link(show))
     for feed in feeds:
         for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
@@ -585,7 +581,7 @@ def build(
             result.written = staging.commit()
         result.unchanged = staging.unchanged
     with watch.stage("write"):
-        result.removed = remove_stale(feeds_dir, wanted)
+        result.removed = _remove_stale(feeds_dir, wanted)
         written = feeds_files(feeds_dir)  # one walk for the three records below
         fragments.close()
         fragments.save(written)
@@ -657,7 +653,7 @@ def _stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
     return sorted(stale)
 
 
-def remove_stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
+def _remove_stale(feeds_dir: Path, wanted: set[str]) -> list[Path]:
     removed = _stale(feeds_dir, wanted)
     for path in removed:
         path.unlink(missing_ok=True)

@@ -414,6 +414,16 @@ OPENING = {
 }
 
 
+def _whole(data: bytes | bytearray, low: int, high: int, kind: str) -> bool:
+    """Whether data[low:high] is one whole fragment of its kind: it opens and closes as one."""
+    opening, closing = OPENING[kind]
+    return (
+        high - low >= len(opening) + len(closing)
+        and data[low : low + len(opening)] == opening
+        and data[high - len(closing) : high] == closing
+    )
+
+
 @dataclass
 class _Written:
     size: int
@@ -534,9 +544,8 @@ class FragmentPool:
             fragment = old.read(span[0], span[1])
         except OSError:
             return None
-        opening, closing = OPENING[kind]
-        whole = fragment.startswith(opening) and fragment.endswith(closing)
-        return fragment if whole and len(fragment) == span[1] - span[0] else None
+        whole = len(fragment) == span[1] - span[0] and _whole(fragment, 0, len(fragment), kind)
+        return fragment if whole else None
 
     def spans(self, relpath: str) -> dict[str, tuple[int, int]] | None:
         """Where each item lies in the old relpath, by key; None unless the file is still the
@@ -553,7 +562,6 @@ class FragmentPool:
         old = self._file(relpath)
         if old is None:
             return False
-        opening, closing = OPENING[kind]
         first = 0
         while first < len(run):
             start = run[first][0]
@@ -572,16 +580,10 @@ class FragmentPool:
                     return False
             except OSError:
                 return False
-            buffer = self._buffer
-            for a, b in run[first:last]:
-                low, high = a - start, b - start
-                whole = (
-                    high - low >= len(opening) + len(closing)
-                    and buffer[low : low + len(opening)] == opening
-                    and buffer[high - len(closing) : high] == closing
-                )
-                if not whole:
-                    return False
+            if not all(
+                _whole(self._buffer, a - start, b - start, kind) for a, b in run[first:last]
+            ):
+                return False
             out.write(data)
             first = last
         return True

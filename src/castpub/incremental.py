@@ -47,7 +47,7 @@ from castpub.output import Confined, Staging
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import decode_date
 from castpub.store import Store, load_store
-from castpub.unchanged import Inputs, LastBuild, Summary
+from castpub.unchanged import Inputs, LastBuild, Summary, split_counts, summarize
 from castpub.websub import announce, hub_links
 
 # Beyond this many changed files (or a twentieth of the show), a full build, which parses and
@@ -107,6 +107,7 @@ class _Plan:
     removed: set[str]
     gone: set[str]  # episode ids whose items and files are made again or dropped
     episodes: dict[str, Episode]  # the changed files, parsed, by name
+    links: dict[str, str]  # their links, by episode id
     due: list[Episode]  # those of them due
     due_names: set[str]  # every file due
     notes: dict[str, Notes]
@@ -235,6 +236,7 @@ class _Rebuild:
             set(removed),
             gone,
             episodes,
+            links,
             due,
             due_names,
             notes,
@@ -256,17 +258,16 @@ class _Rebuild:
     ) -> tuple[list[str], list[str]]:
         """(names of the files to build again, names of the files gone since the last build):
         new or edited files, and unchanged ones that come due or leave the feeds at this --now."""
-        changed = []
+        same = []
         for path, digest in self.inputs.episodes:
-            name = path.name
             if not digest:
                 raise _Fallback  # unreadable: the full path reports it
-            if digests.get(name) != digest:
-                changed.append(name)
-                continue
-            published, date = states[name]
-            if (published and datetime.fromisoformat(date) <= self.now) != (name in was_due):
-                changed.append(name)
+            if digests.get(path.name) == digest:
+                same.append(path.name)
+        dates = [(n, states[n][0], datetime.fromisoformat(states[n][1])) for n in same]
+        due = set(split_counts(dates, self.now)[0])
+        unchanged = {n for n in same if (n in due) == (n in was_due)}
+        changed = [n for n in self.names if n not in unchanged]
         present = set(self.names)
         removed = [name for name in states if name not in present]
         if len(changed) + len(removed) > min(MAX_CHANGES, max(1, len(present) // 20)):
@@ -354,7 +355,6 @@ class _Rebuild:
         """Every feed the last build wrote, its items in the order a full build gives them."""
         show = self.show
         salt = feed_salt()
-        position = {episode_id: n for n, episode_id in enumerate(ids.values())}
         new_items = {f.rss_path: f.items for f in new_feeds}
         feeds: list[Feed] = []
         slots: list[list[_Slot]] = []
@@ -387,6 +387,7 @@ class _Rebuild:
                 # Sorted as the full build sorts them, from the same order (the files'), so
                 # that dates which compare oddly come out the same way too.
                 dates = {s.episode_id: s.date() for s in merged}
+                position = {episode_id: n for n, episode_id in enumerate(ids.values())}
                 merged.sort(key=lambda s: position[s.episode_id])
                 merged.sort(key=lambda s: (dates[s.episode_id], s.guid), reverse=True)
                 updated = max((dates[s.episode_id] for s in merged), default=EPOCH)
@@ -419,8 +420,8 @@ class _Rebuild:
             with watch.stage("serialize"):
                 for episode in plan.due:
                     video = plan.store.video(episode.video.video_id) if episode.video else None
-                    link = episode_link(show, episode)
                     notes = plan.notes[episode.id]
+                    link = plan.links[episode.id]
                     for relpath, data in episode_files(show, episode, notes, link, video, pool):
                         wanted.add(relpath)
                         if data is None:
@@ -556,22 +557,10 @@ class _Rebuild:
             raise _Fallback
 
     def _summary(self, plan: _Plan) -> Summary:
-        drafts = 0
-        scheduled = []
-        for name in self.names:
-            published, date = plan.states[name]
-            if not published:
-                drafts += 1
-            elif (when := datetime.fromisoformat(date)) > self.now:
-                scheduled.append((name, when))
-        upcoming = min(scheduled, key=lambda s: s[1], default=None)
-        return Summary(
-            len(plan.feeds),
-            len(plan.slots[0]),
-            drafts,
-            len(scheduled),
-            (upcoming[0], plan.states[upcoming[0]][1]) if upcoming else None,
-        )
+        dates = [
+            (n, plan.states[n][0], datetime.fromisoformat(plan.states[n][1])) for n in self.names
+        ]
+        return summarize(dates, self.now, len(plan.feeds), len(plan.slots[0]))[1]
 
     def _save_record(self, plan: _Plan) -> None:
         episodes = {}
@@ -583,7 +572,7 @@ class _Rebuild:
                 notes = plan.notes.get(episode.id)
                 episodes[name] = [
                     episode.id,
-                    episode_link(self.show, episode),
+                    plan.links[episode.id],
                     episode.guid,
                     episode.video.video_id if episode.video else None,
                     notes.key if notes else "",

@@ -10,6 +10,7 @@ import os
 import secrets
 import stat
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -262,7 +263,7 @@ def remove_leftovers(directory: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _fsync_file(path: str) -> None:
+def _fsync_file(path: str | Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -271,13 +272,6 @@ def _fsync_file(path: str) -> None:
 
 
 def _fsync_dir(directory: str | Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    # Not every file system can fsync a folder; the renames are done either way.
+    with suppress(OSError):
+        _fsync_file(directory)

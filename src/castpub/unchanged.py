@@ -167,6 +167,17 @@ def split_counts(
     return due, drafts, scheduled
 
 
+def summarize(
+    dates: list[tuple[str, bool, datetime]], now: datetime, feeds: int, items: int
+) -> tuple[list[str], Summary]:
+    """(due names, the summary of a build of `feeds` feeds and `items` items) from each episode
+    file's (name, published, date)."""
+    due, drafts, scheduled = split_counts(dates, now)
+    upcoming = min(scheduled, key=lambda s: s[1], default=None)
+    next_scheduled = (upcoming[0], upcoming[1].isoformat()) if upcoming else None
+    return due, Summary(feeds, items, drafts, len(scheduled), next_scheduled)
+
+
 def _path(root: Path, text: str | None) -> Path | None:
     return None if text is None else root / text
 
@@ -245,19 +256,11 @@ class LastBuild:
             if [(p.name, h) for p, h in inputs.episodes] != [r[:2] for r in recorded]:
                 return None
             dates = [(n, bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded]
-            due, drafts, scheduled = split_counts(dates, now)
+            due, summary = summarize(dates, now, int(record["feeds"]), int(record["items"]))
             if due != record["due"]:
                 return None
             if feeds_files(inputs.show.feeds_dir) != self.files():
                 return None
-            upcoming = min(scheduled, key=lambda s: s[1], default=None)
-            summary = Summary(
-                int(record["feeds"]),
-                int(record["items"]),
-                drafts,
-                len(scheduled),
-                (upcoming[0], upcoming[1].isoformat()) if upcoming else None,
-            )
             return summary, self.warnings(), int(record["outputs"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -526,6 +527,26 @@ def build(
 ) -> BuildResult:
     """Build feeds/; nothing is written unless everything is valid."""
     give_back_large_blocks()
+    with fewer_collections():
+        return _build(root, now, allow_shrink, use_cache)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely. A build's data is plain and acyclic, freed as soon
+    as it is unused; but with the default thresholds the collector walks every live object each
+    time the heap grows by a quarter, and loading the records of 10 000 episodes grows it from
+    nothing: a third of a second of a one-episode rebuild. Young collections still run, so
+    whatever cycles a library makes are still freed."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _build(root: Path, now: datetime, allow_shrink: bool, use_cache: bool) -> BuildResult:
     watch = Stopwatch()
     last, inputs, unchanged = _read(root, now, use_cache, watch)
     if unchanged is not None:

@@ -10,6 +10,7 @@ import os
 import secrets
 import stat
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -93,6 +94,8 @@ class Staging:
         self._token = secrets.token_hex(4)
         self._count = 0
         self.unchanged = 0
+        self._syncer: ThreadPoolExecutor | None = None
+        self._syncs: dict[str, Future[None]] = {}
 
     def __enter__(self) -> Staging:
         return self
@@ -141,7 +144,18 @@ class Staging:
             Path(staged.tmp).unlink(missing_ok=True)
             self.unchanged += 1
             return False
+        self._sync_soon(staged.tmp)
         return True
+
+    def _sync_soon(self, tmp: str) -> None:
+        """Have a finished file written to disk while the build goes on: a rebuild's feeds are
+        190 MB at 10 000 episodes, and waiting for all of them at the commit took a third of its
+        time. Past the count where a commit syncs everything at once, that one sync does it."""
+        if len(self._pending) > FSYNC_AT_MOST:
+            return
+        if self._syncer is None:
+            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="castpub-fsync")
+        self._syncs[tmp] = self._syncer.submit(_fsync_file, tmp)
 
     def _make_folder(self, folder: Path) -> None:
         try:
@@ -184,10 +198,15 @@ class Staging:
         # far less than an fsync per file; for a few (a rebuild's feeds), an fsync each does not
         # also flush whatever else is waiting to be written (the caches of the last build).
         if len(self._pending) > FSYNC_AT_MOST:
+            self._wait_for_syncs()
             os.sync()
         else:
             for tmp, _ in self._pending:
-                _fsync_file(tmp)
+                started = self._syncs.pop(tmp, None)
+                if started is None:
+                    _fsync_file(tmp)
+                else:
+                    started.result()
         done = []
         for tmp, path in self._pending:
             os.replace(tmp, path)
@@ -199,9 +218,21 @@ class Staging:
         return done
 
     def abort(self) -> None:
+        for started in self._syncs.values():
+            started.cancel()
+        self._syncs = {}
+        if self._syncer is not None:
+            self._syncer.shutdown()  # after the sync under way, if any
+            self._syncer = None
         for tmp, _ in self._pending:
             Path(tmp).unlink(missing_ok=True)
         self._pending = []
+
+    def _wait_for_syncs(self) -> None:
+        """Wait for the syncs started early, raising the first one's error."""
+        syncs, self._syncs = self._syncs, {}
+        for started in syncs.values():
+            started.result()
 
 
 class StagedFile:

@@ -112,7 +112,7 @@ def assert_same_as_fresh(root: Path, tmp_path: Path) -> None:
 
 def test_cached_build_equals_uncached_after_each_change(show: Path, tmp_path: Path) -> None:
     assert_same_as_fresh(show, tmp_path)
-    assert (show / ".castpub-cache" / "feeds.json").is_file()
+    assert (show / ".castpub-cache" / "feeds.marshal").is_file()
     assert_same_as_fresh(show, tmp_path)  # nothing changed: everything from the cache
     add_episode(show, 2, words="storage")  # edit one episode
     assert_same_as_fresh(show, tmp_path)
@@ -153,7 +153,7 @@ def test_corrupt_or_missing_cache_is_only_a_miss(show: Path, tmp_path: Path) -> 
     for at in range(100, len(data), 1000):  # damage every entry
         data[at] ^= 0x20
     pack.write_bytes(bytes(data))
-    (show / ".castpub-cache" / "feeds.json").write_bytes(b"\x00garbage")
+    (show / ".castpub-cache" / "feeds.marshal").write_bytes(b"\x00garbage")
     add_episode(show, 1, words="networking")
     assert_same_as_fresh(show, tmp_path)
     _, pack = notes_files(show)
@@ -321,7 +321,7 @@ def test_fast_path_not_taken_after_any_change(show: Path, tmp_path: Path, change
         (show / "feeds" / "transcripts" / "old.html").write_text("old")
     elif change == "no-cache":
         assert FAST not in build_verbose(show, "--no-cache")
-        assert not (show / ".castpub-cache" / "last-build.json").exists()
+        assert not (show / ".castpub-cache" / "last-build.marshal").exists()
     assert_full_build_then_fast(show, tmp_path)
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from castpub.output import read_record, write_record
 from conftest import Run, run_castpub, write_episode
 from test_cache import OTHER_PLAYLIST, PLAYLIST, add_episode, store, tree, video_id, write_store
 
 NOW = "2026-11-26T00:00:00+00:00"
 CHANGED = "only the changed episode files were built"
-RECORD = Path(".castpub-cache") / "items.json"
+RECORD = Path(".castpub-cache") / "items.marshal"
 
 
 @pytest.fixture
@@ -175,17 +176,17 @@ def test_full_path_where_this_one_must_not_go(show: Path, tmp_path: Path, case: 
 
         def change(root: Path) -> None:
             add_episode(root, 12)
-            (root / RECORD).write_text(json.dumps({"salt": "x"}), encoding="utf-8")
+            write_record(root / RECORD, {"salt": "x"})
     elif case == "spans damaged":
 
         def change(root: Path) -> None:  # every span one byte off; the feeds untouched
             add_episode(root, 12)
-            manifest = root / ".castpub-cache" / "feeds.json"
-            data = json.loads(manifest.read_text(encoding="utf-8"))
+            manifest = root / ".castpub-cache" / "feeds.marshal"
+            data = read_record(manifest)
             for entry in data["files"].values():
                 entry[3] = [start + 1 for start in entry[3]]
                 entry[4] = [end + 1 for end in entry[4]]
-            manifest.write_text(json.dumps(data), encoding="utf-8")
+            write_record(manifest, data)
 
     elif case == "archive pages":
         change = edit(1, "containers", "storage")

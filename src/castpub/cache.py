@@ -20,7 +20,6 @@ costs one render.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -40,7 +39,7 @@ from typing import BinaryIO, TypeVar
 
 from castpub import __version__
 from castpub.notes import Notes
-from castpub.output import write_cache_file
+from castpub.output import read_record, write_cache_file, write_record
 from castpub.store import VideoInfo
 from castpub.versions import library_version
 
@@ -456,7 +455,7 @@ class _OldFile:
 class FragmentPool:
     """Serialized items of the feed files an earlier build wrote, for the next build to copy.
 
-    .castpub-cache/feeds.json records, for each feed file, its size, its mtime and where each item
+    .castpub-cache/feeds.marshal records, for each feed file, its size, its mtime and where each item
     (by key) lies in it. A fragment is copied only while the file still has that size and mtime,
     so a feed edited or replaced by anything else is never trusted. Keys name every field of an
     item and the code that serialized it (cache.feed_salt), so a copied fragment is never stale.
@@ -475,13 +474,13 @@ class FragmentPool:
 
     @classmethod
     def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> FragmentPool:
-        return cls(feeds_dir, root / CACHE_DIR / "feeds.json" if enabled else None)
+        return cls(feeds_dir, root / CACHE_DIR / "feeds.marshal" if enabled else None)
 
     def _load(self) -> dict[str, _Written]:
         if self.manifest is None:
             return {}
         try:
-            data = json.loads(self.manifest.read_bytes())
+            data = read_record(self.manifest)
             if data.get("salt") != feed_salt():
                 return {}
             # Columns rather than a list per item: 60 000 items cost a tenth of a second
@@ -656,7 +655,4 @@ class FragmentPool:
         }
         kept = stat_written(written, self.keys)
         keyed = [list(kept), *([row[n] for row in kept.values()] for n in range(3))]
-        data = json.dumps(
-            {"salt": feed_salt(), "files": files, "keyed": keyed}, separators=(",", ":")
-        ).encode()
-        write_cache_file(self.manifest, data)
+        write_record(self.manifest, {"salt": feed_salt(), "files": files, "keyed": keyed})

@@ -7,7 +7,6 @@ show notes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from castpub.cache import CACHE_DIR, code_salt, stat_written
 from castpub.config import Show
 from castpub.errors import Problem, invalid
 from castpub.model import Enclosure, Item
-from castpub.output import write_cache_file
+from castpub.output import read_record, write_record
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -102,7 +101,7 @@ def as_published(item: Item) -> PublishedItem | None:
 
 
 class PublishedIndex:
-    """The guards' reading of the RSS files a build wrote, kept in .castpub-cache/published.json.
+    """The guards' reading of the RSS files a build wrote, kept in .castpub-cache/published.marshal.
 
     Parsing a 60 MB feed to learn its GUIDs cost seconds on every rebuild. A build records, for
     each RSS file it leaves in feeds/, its size and mtime and what the guards read from each item
@@ -118,13 +117,13 @@ class PublishedIndex:
 
     @classmethod
     def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> PublishedIndex:
-        return cls(feeds_dir, root / CACHE_DIR / "published.json" if enabled else None)
+        return cls(feeds_dir, root / CACHE_DIR / "published.marshal" if enabled else None)
 
     def _load(self) -> dict[str, tuple[int, int, list[PublishedItem]]]:
         if self.manifest is None:
             return {}
         try:
-            data = json.loads(self.manifest.read_bytes())
+            data = read_record(self.manifest)
             if data.get("salt") != code_salt():
                 return {}
             return {
@@ -178,8 +177,7 @@ class PublishedIndex:
             for relpath, items in self.recorded.items()
         }
         files = {r: list(v) for r, v in stat_written(written, rows).items()}
-        data = json.dumps({"salt": code_salt(), "files": files}, separators=(",", ":"))
-        write_cache_file(self.manifest, data.encode())
+        write_record(self.manifest, {"salt": code_salt(), "files": files})
 
 
 class Guarded(Protocol):

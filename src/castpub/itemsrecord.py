@@ -1,4 +1,4 @@
-"""The record of the last build's items, .castpub-cache/items.json, for castpub.incremental.
+"""The record of the last build's items, .castpub-cache/items.marshal, for castpub.incremental.
 
 A build writes it after it commits, beside the last build's record (unchanged.py), and pairs it
 with that record by the time the build started reading: every episode's id, link, GUID, video id
@@ -9,7 +9,6 @@ keys) in order. Nothing in it is trusted but with a last-build record of the sam
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from castpub.cache import CACHE_DIR
 from castpub.episodes import Episode
 from castpub.guard import PublishedItem, as_published
 from castpub.model import Feed, Item
-from castpub.output import write_cache_file
+from castpub.output import read_record, write_record
 from castpub.parsecache import encode_date
 from castpub.unchanged import build_salt
 
-RECORD_NAME = "items.json"
+RECORD_NAME = "items.marshal"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -94,9 +93,7 @@ def save(
         "items": items,
         "feeds": feeds,
     }
-    write_cache_file(
-        root / CACHE_DIR / RECORD_NAME, json.dumps(record, separators=(",", ":")).encode()
-    )
+    write_record(root / CACHE_DIR / RECORD_NAME, record)
 
 
 def forget(root: Path) -> None:
@@ -106,7 +103,7 @@ def forget(root: Path) -> None:
 def load(root: Path, read_at: Any) -> dict[str, Any] | None:
     """The record, when it belongs to the last build's (same read_at) and to this castpub."""
     try:
-        record = json.loads((root / CACHE_DIR / RECORD_NAME).read_bytes())
+        record = read_record(root / CACHE_DIR / RECORD_NAME)
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("salt") != build_salt():

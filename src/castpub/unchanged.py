@@ -1,7 +1,7 @@
 """The no-change fast path: a build whose inputs are byte for byte those of the last successful
 build, and whose feeds/ is still exactly what that build left, has nothing to do.
 
-.castpub-cache/last-build.json records, after a build committed, a hash of every input: the bytes
+.castpub-cache/last-build.marshal records, after a build committed, a hash of every input: the bytes
 of podcast.yaml, of data/youtube.json and of every episode file (by name, in order), castpub's code
 and data files and the versions of its renderers and serializers (cache.feed_salt). For each
 episode it also records whether it is published and its date, so that the split into due,
@@ -15,7 +15,6 @@ The warnings and the summary the CLI prints are those the last build derived fro
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from array import array
@@ -30,9 +29,9 @@ from castpub.cache import CACHE_DIR, feed_salt, feeds_files
 from castpub.config import CONFIG_NAME, Show, load_show
 from castpub.episodes import scan_episode_files
 from castpub.errors import Problem
-from castpub.output import write_cache_file
+from castpub.output import read_record, write_record
 
-RECORD_NAME = "last-build.json"
+RECORD_NAME = "last-build.marshal"
 RECORD_FORMAT = 3
 
 
@@ -202,7 +201,7 @@ class LastBuild:
     def record(self) -> dict[str, Any]:
         if self._record is None:
             try:
-                loaded = json.loads(self.path.read_bytes())
+                loaded = read_record(self.path)
                 valid = isinstance(loaded, dict) and loaded.get("salt") == build_salt()
                 self._record = loaded if valid else {}
             except (OSError, ValueError):
@@ -325,5 +324,4 @@ class LastBuild:
                 "mtimes": [mtime for _, mtime in files.values()],
             },
         }
-        data = json.dumps(record, separators=(",", ":")).encode()
-        write_cache_file(self.path, data)
+        write_record(self.path, record)

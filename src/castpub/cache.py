@@ -39,7 +39,7 @@ from typing import BinaryIO, TypeVar
 
 from castpub import __version__
 from castpub.notes import Notes
-from castpub.output import read_record, write_cache_file, write_record
+from castpub.output import LaterRecords, keep_record, read_record, write_cache_file
 from castpub.store import VideoInfo
 from castpub.versions import library_version
 
@@ -579,8 +579,14 @@ class FragmentPool:
                     return False
             except OSError:
                 return False
-            if not all(
-                _whole(self._buffer, a - start, b - start, kind) for a, b in run[first:last]
+            # Spans lie end to end, so a run that opens and closes as whole fragments at its
+            # ends and at one item inside is where the record says: the file has the size and
+            # mtime the record was made with, and a span one byte off shows at every item.
+            middle = run[(first + last) // 2]
+            if not (
+                _whole(self._buffer, 0, run[first][1] - start, kind)
+                and _whole(self._buffer, middle[0] - start, middle[1] - start, kind)
+                and _whole(self._buffer, run[last - 1][0] - start, size, kind)
             ):
                 return False
             out.write(data)
@@ -638,9 +644,9 @@ class FragmentPool:
             return
         self.manifest.unlink(missing_ok=True)
 
-    def save(self, written: dict[str, tuple[int, int]]) -> None:
-        """Write the manifest for the files now in feeds/ (`written`, from feeds_files); a
-        failure only costs the next build."""
+    def save(self, written: dict[str, tuple[int, int]], later: LaterRecords | None = None) -> None:
+        """Write the manifest for the files now in feeds/ (`written`, from feeds_files), or
+        have `later` write it; a failure only costs the next build."""
         if self.manifest is None:
             return
         files = {
@@ -655,4 +661,5 @@ class FragmentPool:
         }
         kept = stat_written(written, self.keys)
         keyed = [list(kept), *([row[n] for row in kept.values()] for n in range(3))]
-        write_record(self.manifest, {"salt": feed_salt(), "files": files, "keyed": keyed})
+        record = {"salt": feed_salt(), "files": files, "keyed": keyed}
+        keep_record(self.manifest, record, later)

@@ -19,7 +19,7 @@ from castpub.cache import CACHE_DIR, code_salt, stat_written
 from castpub.config import Show
 from castpub.errors import Problem, invalid
 from castpub.model import Enclosure, Item
-from castpub.output import read_record, write_record
+from castpub.output import LaterRecords, keep_record, read_record
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -167,9 +167,9 @@ class PublishedIndex:
         if self.manifest is not None:
             self.manifest.unlink(missing_ok=True)
 
-    def save(self, written: dict[str, tuple[int, int]]) -> None:
-        """Record the files now in feeds/ (`written`, from feeds_files); a failure only costs
-        the next build a parse."""
+    def save(self, written: dict[str, tuple[int, int]], later: LaterRecords | None = None) -> None:
+        """Record the files now in feeds/ (`written`, from feeds_files), or have `later` do it;
+        a failure only costs the next build a parse."""
         if self.manifest is None:
             return
         rows = {
@@ -177,7 +177,7 @@ class PublishedIndex:
             for relpath, items in self.recorded.items()
         }
         files = {r: list(v) for r, v in stat_written(written, rows).items()}
-        write_record(self.manifest, {"salt": code_salt(), "files": files})
+        keep_record(self.manifest, {"salt": code_salt(), "files": files}, later)
 
 
 class Guarded(Protocol):

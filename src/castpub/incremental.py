@@ -19,7 +19,6 @@ compare what it writes with a full build's output, byte for byte.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +42,7 @@ from castpub.itemsrecord import feed_row, forget, instant, item_row, load, plain
 from castpub.model import Enclosure, Feed, Item
 from castpub.notes import Notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Confined, Staging
+from castpub.output import Confined, LaterRecords, Staging
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import decode_date
 from castpub.store import Store, load_store
@@ -468,37 +467,43 @@ class _Rebuild:
                     pool.carry(PAGE_PATH)
                 staging.add(confined.path(OPML_PATH), feeds_opml(show, plan.feeds))
             with watch.stage("write"):
+                # The records are made from what the commit will leave in feeds/ while the
+                # feeds' bytes are still going to disk, and written once it is done.
+                gone = sorted(feeds_dir / relpath for relpath in produced - wanted)
+                files = _after(plan.files, feeds_dir, staging.staged(), gone)
+                later = LaterRecords()
+                pool.save(files, later)
+                plan.index.save(files, later)
+                due_names = [n for n in self.names if n in plan.due_names]
+                warnings = [
+                    w
+                    for w in self.last.warnings()
+                    if w.path is None
+                    or (w.path.name not in plan.changed and w.path.name not in plan.removed)
+                ]
+                self.last.save(
+                    inputs,
+                    plan.states,
+                    due_names,
+                    len(plan.feeds),
+                    len(plan.slots[0]),
+                    warnings,
+                    len(wanted),
+                    files,
+                    later,
+                )
+                self._save_record(plan, later)
                 written = staging.commit()
         with watch.stage("write"):
-            removed = _remove(feeds_dir, produced - wanted)
-            files = _after(plan.files, feeds_dir, written, removed)
+            removed = _remove(gone)
             closer = pool.close_aside()
-            pool.save(files)
-            plan.index.save(files)
-            due_names = [n for n in self.names if n in plan.due_names]
+            later.write()
             plan.cache.used.update(
                 plan.known[n].render_key
                 for n in due_names
                 if n in plan.known and n not in plan.changed
             )
             plan.cache.prune()
-            warnings = [
-                w
-                for w in self.last.warnings()
-                if w.path is None
-                or (w.path.name not in plan.changed and w.path.name not in plan.removed)
-            ]
-            self.last.save(
-                inputs,
-                plan.states,
-                due_names,
-                len(plan.feeds),
-                len(plan.slots[0]),
-                warnings,
-                len(wanted),
-                files,
-            )
-            self._save_record(plan)
             closer.join()
         result = BuildResult([], [], [], [], warnings, written, removed, len(wanted) - len(written))
         result.recorded = self._summary(plan)
@@ -562,7 +567,7 @@ class _Rebuild:
         ]
         return summarize(dates, self.now, len(plan.feeds), len(plan.slots[0]))[1]
 
-    def _save_record(self, plan: _Plan) -> None:
+    def _save_record(self, plan: _Plan, later: LaterRecords) -> None:
         episodes = {}
         for name in self.names:
             episode = plan.episodes.get(name)
@@ -587,28 +592,29 @@ class _Rebuild:
             feed_row(f, [s.episode_id for s in slots], [s.key for s in slots])
             for f, slots in zip(plan.feeds, plan.slots, strict=True)
         ]
-        save(self.root, self.inputs.read_at, episodes, items, feeds)
+        save(self.root, self.inputs.read_at, episodes, items, feeds, later)
 
 
 def _after(
-    files: dict[str, tuple[int, int]], feeds_dir: Path, written: list[Path], removed: list[Path]
+    files: dict[str, tuple[int, int]],
+    feeds_dir: Path,
+    staged: dict[Path, tuple[int, int]],
+    gone: list[Path],
 ) -> dict[str, tuple[int, int]]:
-    """feeds/ now, from what it was and what this build changed: walking 22 000 files again
-    cost a sixth of a second."""
+    """feeds/ after the commit, from what it was and what this build changes: walking 22 000
+    files again cost a sixth of a second."""
     now = dict(files)
-    for path in removed:
+    for path in gone:
         now.pop(path.relative_to(feeds_dir).as_posix(), None)
-    for path in written:
-        info = os.stat(path)
-        now[path.relative_to(feeds_dir).as_posix()] = (info.st_size, info.st_mtime_ns)
+    for path, stat in staged.items():
+        now[path.relative_to(feeds_dir).as_posix()] = stat
     return now
 
 
-def _remove(feeds_dir: Path, relpaths: set[str]) -> list[Path]:
+def _remove(gone: list[Path]) -> list[Path]:
     """Delete the files the last build wrote that this one does not (a removed episode's
     transcript and chapters): nothing else is in castpub's folders, as feeds/ matched the
     record, so they need not be walked."""
-    removed = sorted(feeds_dir / relpath for relpath in relpaths)
-    for path in removed:
+    for path in gone:
         path.unlink(missing_ok=True)
-    return removed
+    return gone

@@ -17,7 +17,7 @@ from castpub.cache import CACHE_DIR
 from castpub.episodes import Episode
 from castpub.guard import PublishedItem, as_published
 from castpub.model import Feed, Item
-from castpub.output import read_record, write_record
+from castpub.output import LaterRecords, keep_record, read_record
 from castpub.parsecache import encode_date
 from castpub.unchanged import build_salt
 
@@ -85,6 +85,7 @@ def save(
     episodes: dict[str, list[Any]],
     items: dict[str, list[Any]],
     feeds: list[list[Any]],
+    later: LaterRecords | None = None,
 ) -> None:
     record = {
         "salt": build_salt(),
@@ -93,7 +94,7 @@ def save(
         "items": items,
         "feeds": feeds,
     }
-    write_record(root / CACHE_DIR / RECORD_NAME, record)
+    keep_record(root / CACHE_DIR / RECORD_NAME, record, later)
 
 
 def forget(root: Path) -> None:

@@ -29,7 +29,7 @@ from castpub.cache import CACHE_DIR, feed_salt, feeds_files
 from castpub.config import CONFIG_NAME, Show, load_show
 from castpub.episodes import scan_episode_files
 from castpub.errors import Problem
-from castpub.output import read_record, write_record
+from castpub.output import LaterRecords, keep_record, read_record
 
 RECORD_NAME = "last-build.marshal"
 RECORD_FORMAT = 3
@@ -281,9 +281,11 @@ class LastBuild:
         warnings: list[Problem],
         outputs: int,
         files: dict[str, tuple[int, int]],
+        later: LaterRecords | None = None,
     ) -> None:
-        """Record a build that committed, from each episode file's (published, ISO date) by
-        name and the names of those due; a failure only costs the next build its fast path."""
+        """Record a build that committed (or have `later` do it once it has), from each episode
+        file's (published, ISO date) by name and the names of those due; a failure only costs
+        the next build its fast path."""
         # Columns, not a row per file: a third of the time to write and to read again.
         names: list[str] = []
         digests: list[str] = []
@@ -324,4 +326,4 @@ class LastBuild:
                 "mtimes": [mtime for _, mtime in files.values()],
             },
         }
-        write_record(self.path, record)
+        keep_record(self.path, record, later)

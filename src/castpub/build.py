@@ -7,14 +7,11 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_link
@@ -42,6 +39,9 @@ from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_inputs
 from castpub.websub import announce, hub_links
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
 OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
@@ -306,6 +306,12 @@ class Workers:
     def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
         if self.count < 2 or len(jobs) < PARALLEL_MIN:
             return [function(job) for job in jobs]
+        # Imported here: most rebuilds start no worker, and these modules are a tenth of
+        # castpub's start-up.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+        from multiprocessing import get_context
+
         if self._pool is None:
             # forkserver: workers are forked from a small server that imported the parser and
             # renderer once, not from this process, which by then holds every episode's bytes;

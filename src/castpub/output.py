@@ -12,7 +12,7 @@ import secrets
 import stat
 import sys
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -96,8 +96,7 @@ class Staging:
         self._token = secrets.token_hex(4)
         self._count = 0
         self.unchanged = 0
-        self._syncer: ThreadPoolExecutor | None = None
-        self._syncs: dict[str, Future[None]] = {}
+        self._syncs: dict[str, _Fsync] = {}  # started early, by temporary name
 
     def __enter__(self) -> Staging:
         return self
@@ -153,11 +152,8 @@ class Staging:
         """Have a finished file written to disk while the build goes on: a rebuild's feeds are
         190 MB at 10 000 episodes, and waiting for all of them at the commit took a third of its
         time. Past the count where a commit syncs everything at once, that one sync does it."""
-        if len(self._pending) > FSYNC_AT_MOST:
-            return
-        if self._syncer is None:
-            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="castpub-fsync")
-        self._syncs[tmp] = self._syncer.submit(_fsync_file, tmp)
+        if len(self._pending) <= FSYNC_AT_MOST:
+            self._syncs[tmp] = _Fsync(tmp)
 
     def _make_folder(self, folder: Path) -> None:
         try:
@@ -208,7 +204,7 @@ class Staging:
                 if started is None:
                     _fsync_file(tmp)
                 else:
-                    started.result()
+                    started.wait()
         done = []
         for tmp, path in self._pending:
             os.replace(tmp, path)
@@ -230,11 +226,8 @@ class Staging:
 
     def abort(self) -> None:
         for started in self._syncs.values():
-            started.cancel()
+            started.join()  # its file is deleted next
         self._syncs = {}
-        if self._syncer is not None:
-            self._syncer.shutdown()  # after the sync under way, if any
-            self._syncer = None
         for tmp, _ in self._pending:
             Path(tmp).unlink(missing_ok=True)
         self._pending = []
@@ -243,7 +236,28 @@ class Staging:
         """Wait for the syncs started early, raising the first one's error."""
         syncs, self._syncs = self._syncs, {}
         for started in syncs.values():
-            started.result()
+            started.wait()
+
+
+class _Fsync(threading.Thread):
+    """An fsync of one file on a thread of its own; wait() raises its error, if any."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="castpub-fsync", daemon=True)
+        self.path = path
+        self.error: OSError | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            _fsync_file(self.path)
+        except OSError as error:
+            self.error = error
+
+    def wait(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 class StagedFile:

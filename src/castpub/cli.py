@@ -5,9 +5,10 @@ Library errors become messages and exit codes in one place, cli_common.user_erro
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -199,5 +200,20 @@ cli.add_command(media)
 cli.add_command(serve)
 
 
-def main(argv: list[str] | None = None) -> Any:
-    return cli.main(args=argv, prog_name="castpub")
+def main(argv: list[str] | None = None) -> NoReturn:
+    try:
+        cli.main(args=argv, prog_name="castpub")
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = None
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    # Leave without tearing the interpreter down, as mypy does: freeing the records of a
+    # 10 000-episode show an object at a time, and collecting them once more, took a tenth of a
+    # second of a rebuild. Every file is closed and every worker shut down by then; castpub
+    # registers no exit handlers.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

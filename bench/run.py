@@ -106,21 +106,28 @@ def castpub_build(root: Path) -> Run:
     return run
 
 
-def scenarios(root: Path, count: int, repeat: int) -> dict[str, list[Run]]:
+def scenarios(
+    root: Path, count: int, repeat: int, hugo_root: Path | None
+) -> tuple[dict[str, list[Run]], list[Run]]:
+    """castpub's four builds, and Hugo's (when hugo_root is given), in rounds: each round runs
+    Hugo once and then castpub's cold build, no-change, add-one and edit-one rebuilds, so that
+    both see the machine as it is at that moment (wall times here drift by a fifth and more over
+    a run). The episode a round adds is removed at its end: every cold build has `count`."""
     runs: dict[str, list[Run]] = {"cold": [], "no change": [], "add one": [], "edit one": []}
-    for _ in range(repeat):
+    hugo = []
+    for i in range(repeat):
+        if hugo_root is not None:
+            hugo.append(hugo_run(hugo_root))
         shutil.rmtree(root / "feeds", ignore_errors=True)
         shutil.rmtree(root / ".castpub-cache", ignore_errors=True)
         runs["cold"].append(castpub_build(root))
-    for _ in range(repeat):
         runs["no change"].append(castpub_build(root))
-    for i in range(repeat):
-        generate.write_episode(root, count + i)
+        added = generate.write_episode(root, count + i)
         runs["add one"].append(castpub_build(root))
-    for i in range(repeat):
         generate.write_episode(root, (i * 37 + 11) % count, edit=i + 1)
         runs["edit one"].append(castpub_build(root))
-    return runs
+        added.unlink()
+    return runs, hugo
 
 
 def hugo_site(root: Path, episodes: Path) -> None:
@@ -129,13 +136,10 @@ def hugo_site(root: Path, episodes: Path) -> None:
     shutil.copytree(episodes, root / "content" / "posts")
 
 
-def hugo_runs(root: Path, repeat: int) -> list[Run]:
-    runs = []
-    for _ in range(repeat):
-        shutil.rmtree(root / "public", ignore_errors=True)
-        run, _ = measure(["hugo", "--quiet", "-s", str(root)])
-        runs.append(run)
-    return runs
+def hugo_run(root: Path) -> Run:
+    shutil.rmtree(root / "public", ignore_errors=True)
+    run, _ = measure(["hugo", "--quiet", "-s", str(root)])
+    return run
 
 
 def median(runs: list[Run], attr: str) -> float:
@@ -230,10 +234,13 @@ def main() -> None:
         root = args.work / f"show-{count}"
         shutil.rmtree(root, ignore_errors=True)
         generate.generate(root, count)
+        hugo_root = None
         if shutil.which("hugo"):
-            hugo_site(args.work / f"hugo-{count}", root / "episodes")
-            hugo[count] = hugo_runs(args.work / f"hugo-{count}", args.repeat)
-        results[count] = scenarios(root, count, args.repeat)
+            hugo_root = args.work / f"hugo-{count}"
+            hugo_site(hugo_root, root / "episodes")
+        results[count], runs = scenarios(root, count, args.repeat, hugo_root)
+        if runs:
+            hugo[count] = runs
         print(f"{count} episodes done", file=sys.stderr)
     text = "\n".join(f"- {k}: {v}" for k, v in info.items())
     text += f"\n- medians of {args.repeat} runs\n\n" + report(results, hugo) + "\n"

@@ -152,15 +152,16 @@ def _read_all(
     cache = parsed or ParseCache(None, inputs.config)
     results: list[ReadResult | None] = []
     missing: list[tuple[int, Path, str, bytes | None]] = []
-    for index, (path, _) in enumerate(inputs.episodes):
+    for index, name in enumerate(inputs.names):
+        path = inputs.path(index)
         # A file whose stat the last build recorded is not read at all when the cache has it:
         # its body is read later only if its notes must be rendered again.
-        hit = cache.get(path, inputs.digest(index), inputs.data.get(path))
+        hit = cache.get(path, inputs.digest(index), inputs.data.get(name))
         if hit is None:
             data, digest = inputs.take(index)
             missing.append((len(results), path, digest, data))
         else:
-            inputs.data.pop(path, None)
+            inputs.data.pop(name, None)
         results.append(hit)
     parsed_now = workers.map(
         _parse_one, [(path, show, data, digest) for _, path, digest, data in missing]

@@ -86,12 +86,12 @@ def episode_id(path: Path) -> str:
 
 def find_episode_files(show: Show) -> list[Path]:
     """Episode files in episodes/, sorted by name, without those podcast.yaml `exclude:` names."""
-    return [path for path, _ in scan_episode_files(show)]
+    return [show.episodes_dir / name for name, _ in scan_episode_names(show)]
 
 
-def scan_episode_files(show: Show) -> list[tuple[Path, os.stat_result | None]]:
-    """find_episode_files, each file with its stat (None when it cannot be had): from the
-    folder's entries, without making each file's path string again (10 000 of them)."""
+def scan_episode_names(show: Show) -> list[tuple[str, os.stat_result | None]]:
+    """The names of find_episode_files, each with the file's stat (None when it cannot be had):
+    from the folder's entries, without making each file's path again (10 000 of them)."""
     directory = show.episodes_dir
     if not directory.is_dir():
         return []
@@ -111,7 +111,7 @@ def scan_episode_files(show: Show) -> list[tuple[Path, os.stat_result | None]]:
                 stat: os.stat_result | None = entry.stat()
             except OSError:
                 stat = None
-            found.append((directory / name, stat))
+            found.append((name, stat))
     return found
 
 

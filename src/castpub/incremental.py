@@ -166,7 +166,7 @@ class _Rebuild:
         self.last = last
         self.inputs = inputs
         self.show: Show = inputs.show
-        self.names = [path.name for path, _ in inputs.episodes]
+        self.names = inputs.names
 
     def plan(self) -> _Plan:
         show, inputs, watch = self.show, self.inputs, self.watch
@@ -216,12 +216,13 @@ class _Rebuild:
             fragments = {s.key: item_fragments(s.item) for f in slots for s in f if s.item}
         with watch.stage("guard"):
             index = PublishedIndex.for_show(show.root, show.feeds_dir)
-            paths = {ids[path.name]: path for path, _ in inputs.episodes}
             guarded = {
                 feed.rss_path: [s.item or olds[s.episode_id] for s in feed_slots]
                 for feed, feed_slots in zip(feeds, slots, strict=True)
             }
-            if guard_problems(show, index, guarded, paths, self.allow_shrink):
+            # No paths for the messages: any problem sends the build the full way, which
+            # reports it.
+            if guard_problems(show, index, guarded, {}, self.allow_shrink):
                 raise _Fallback  # the full path lists the problems
         due_names = {n for n in was_due if n not in episodes and n not in removed}
         due_names |= {e.path.name for e in due}
@@ -258,11 +259,11 @@ class _Rebuild:
         """(names of the files to build again, names of the files gone since the last build):
         new or edited files, and unchanged ones that come due or leave the feeds at this --now."""
         same = []
-        for path, digest in self.inputs.episodes:
+        for name, digest in zip(self.inputs.names, self.inputs.digests, strict=True):
             if not digest:
                 raise _Fallback  # unreadable: the full path reports it
-            if digests.get(path.name) == digest:
-                same.append(path.name)
+            if digests.get(name) == digest:
+                same.append(name)
         dates = [(n, states[n][0], datetime.fromisoformat(states[n][1])) for n in same]
         due = set(split_counts(dates, self.now)[0])
         unchanged = {n for n in same if (n in due) == (n in was_due)}
@@ -278,7 +279,7 @@ class _Rebuild:
         parsed = {}
         for name in changed:
             index = position[name]
-            path = self.inputs.episodes[index][0]
+            path = self.inputs.path(index)
             data, digest = self.inputs.take(index)
             if data is None:
                 raise _Fallback

@@ -27,7 +27,7 @@ from typing import Any
 
 from castpub.cache import CACHE_DIR, feed_salt, feeds_files
 from castpub.config import CONFIG_NAME, Show, load_show
-from castpub.episodes import scan_episode_files
+from castpub.episodes import scan_episode_names
 from castpub.errors import Problem
 from castpub.output import LaterRecords, keep_record, read_record
 
@@ -68,32 +68,46 @@ class Inputs:
     config: str
     store: str | None
     store_bytes: bytes | None
-    episodes: list[tuple[Path, str]]  # (path, hash of its bytes), in build order
-    data: dict[Path, bytes] = field(default_factory=dict)  # episode bytes, until parsed
-    stats: dict[Path, FileStat] = field(default_factory=dict)
+    # The episode files by name, in build order, and the hash of each one's bytes. Names, not
+    # Paths: making and hashing 10 000 Paths was a tenth of a one-episode rebuild.
+    names: list[str]
+    digests: list[str]
+    data: dict[str, bytes] = field(default_factory=dict)  # episode bytes by name, until parsed
+    stats: dict[str, FileStat] = field(default_factory=dict)
     read_at: int = 0  # time.time_ns() before the first episode file was looked at
 
+    @property
+    def episodes(self) -> list[tuple[Path, str]]:
+        """(path, hash) of every episode file, in build order."""
+        folder = self.show.episodes_dir
+        return [
+            (folder / name, digest) for name, digest in zip(self.names, self.digests, strict=True)
+        ]
+
+    def path(self, index: int) -> Path:
+        return self.show.episodes_dir / self.names[index]
+
     def digest(self, index: int) -> str:
-        """The hash of episodes[index]: of the bytes read, or the last build's record of a file
-        whose stat is unchanged ("" when it could not be read)."""
-        return self.episodes[index][1]
+        """The hash of the file at index: of the bytes read, or the last build's record of a
+        file whose stat is unchanged ("" when it could not be read)."""
+        return self.digests[index]
 
     def take(self, index: int) -> tuple[bytes | None, str]:
-        """The bytes and hash of episodes[index], the bytes handed over once. A file whose hash
-        came from the last build's record (its stat unchanged) is read now, and the hash becomes
-        the one of the bytes read."""
-        path, digest = self.episodes[index]
-        data = self.data.pop(path, None)
+        """The bytes and hash of the file at index, the bytes handed over once. A file whose
+        hash came from the last build's record (its stat unchanged) is read now, and the hash
+        becomes the one of the bytes read."""
+        name, digest = self.names[index], self.digests[index]
+        data = self.data.pop(name, None)
         if data is not None or not digest:
             return data, digest
         try:
-            data = path.read_bytes()
+            data = self.path(index).read_bytes()
         except OSError:
             return None, digest  # read_episode reports it
         fresh = content_hash(data)
         if fresh != digest:  # changed since it was looked at: not to be trusted next time
-            self.episodes[index] = (path, fresh)
-            self.stats.pop(path, None)
+            self.digests[index] = fresh
+            self.stats.pop(name, None)
         return data, fresh
 
 
@@ -115,28 +129,31 @@ def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = No
     except OSError:
         store_bytes = None  # load_store reads it again and reports what is wrong
     store = content_hash(store_bytes) if store_bytes is not None else None
-    episodes = []
+    names = []
+    digests = []
     data = {}
     stats = {}
     read_at = time.time_ns()
-    for path, found in scan_episode_files(show):
+    folder = show.episodes_dir
+    for name, found in scan_episode_names(show):
+        names.append(name)
         stat = _stat(found)
-        known = trusted.get(path.name) if trusted and stat else None
+        known = trusted.get(name) if trusted and stat else None
         if known is not None and known[0] == stat:
-            episodes.append((path, known[1]))
-            stats[path] = known[0]
+            digests.append(known[1])
+            stats[name] = known[0]
             continue
         try:
-            raw = path.read_bytes()
+            raw = (folder / name).read_bytes()
         except OSError:
-            episodes.append((path, ""))  # read_episode reports it
+            digests.append("")  # read_episode reports it
             continue
-        episodes.append((path, content_hash(raw)))
-        data[path] = raw
+        digests.append(content_hash(raw))
+        data[name] = raw
         if stat is not None:
-            stats[path] = stat
+            stats[name] = stat
     return Inputs(
-        show, content_hash(config_bytes), store, store_bytes, episodes, data, stats, read_at
+        show, content_hash(config_bytes), store, store_bytes, names, digests, data, stats, read_at
     )
 
 
@@ -252,7 +269,7 @@ class LastBuild:
             if (record["config"], record["store"]) != (inputs.config, inputs.store):
                 return None
             recorded = self.episodes()
-            if [(p.name, h) for p, h in inputs.episodes] != [r[:2] for r in recorded]:
+            if list(zip(inputs.names, inputs.digests, strict=True)) != [r[:2] for r in recorded]:
                 return None
             dates = [(n, bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded]
             due, summary = summarize(dates, now, int(record["feeds"]), int(record["items"]))
@@ -292,15 +309,15 @@ class LastBuild:
         published: list[bool] = []
         dates: list[str] = []
         stats: list[int] = []
-        for path, digest in inputs.episodes:
-            state = states.get(path.name)
+        for name, digest in zip(inputs.names, inputs.digests, strict=True):
+            state = states.get(name)
             if state is None or not digest:  # every file parsed, or the build failed
                 return
-            names.append(path.name)
+            names.append(name)
             digests.append(digest)
             published.append(state[0])
             dates.append(state[1])
-            stats.extend(inputs.stats.get(path) or NO_STAT)
+            stats.extend(inputs.stats.get(name) or NO_STAT)
         record = {
             "salt": build_salt(),
             "config": inputs.config,

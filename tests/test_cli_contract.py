@@ -10,6 +10,7 @@ import click
 from castpub.cli import cli
 from castpub.errors import ExitCode
 from conftest import run_castpub, write_episode
+from test_cli import commands
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -46,7 +47,7 @@ def _section(name: str) -> str:
 
 
 def test_every_command_and_option_is_in_the_readme() -> None:
-    for name, command in cli.commands.items():
+    for name, command in commands():
         section = _section(name)
         for param in command.params:
             if isinstance(param, click.Option) and param.name != "help":

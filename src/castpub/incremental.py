@@ -359,11 +359,11 @@ class _Rebuild:
         feeds: list[Feed] = []
         slots: list[list[_Slot]] = []
         for rss, atom, title, playlist_id, item_ids, keys in record["feeds"]:
-            kept = [
-                _Slot(i, k, olds[i].guid, olds[i].row[4], olds[i].row[5], row=olds[i].row)
-                for i, k in zip(item_ids, keys, strict=True)
-                if i in olds
-            ]
+            kept = []
+            for i, k in zip(item_ids, keys, strict=True):
+                old = olds.get(i)
+                if old is not None:
+                    kept.append(_Slot(i, k, old.guid, old.row[4], old.row[5], None, old.row))
             fresh = [
                 _Slot(
                     i.episode_id,
@@ -380,8 +380,11 @@ class _Rebuild:
                 raise _Fallback  # a feed that disappears: the shrink guard and its removal
             if all(s.plain for s in merged):
                 # Dates outside DST folds and gaps compare as their instants do, whatever their
-                # zones: sorted by instant, the items come in the full build's order.
-                merged.sort(key=lambda s: (s.instant, s.guid), reverse=True)
+                # zones: sorted by instant, the items come in the full build's order. A feed with
+                # the same items as before, all such dates (unique with their GUIDs), is in that
+                # order already.
+                if fresh or len(kept) != len(item_ids):
+                    merged.sort(key=lambda s: (s.instant, s.guid), reverse=True)
                 updated = merged[0].date()  # the first of the latest, as max() gives
             else:
                 # Sorted as the full build sorts them, from the same order (the files'), so

@@ -197,10 +197,8 @@ def playlists_of(
         # An id names a feed folder: one that is not a YouTube playlist id ("../..") is ignored.
         if not PLAYLIST_ID.match(record_id):
             continue
-        info = store.playlist(record_id)
-        for entry in info.entries if info else ():
-            if entry.id in video_ids:
-                membership[entry.id][record_id] = playlist(record_id)
+        for video_id in store.playlist_members(record_id, video_ids):
+            membership[video_id][record_id] = playlist(record_id)
     for episode in episodes:
         if episode.video and episode.video.playlist_id:
             pid = episode.video.playlist_id

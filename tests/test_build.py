@@ -1,6 +1,7 @@
 """Build rules users rely on: same bytes, nothing rewritten, all or nothing, GUIDs kept."""
 
 import os
+import shutil
 from pathlib import Path
 
 from castpub.build import PARALLEL_MIN, Workers
@@ -136,6 +137,27 @@ def test_shrink_guard(make_project) -> None:
     assert "the build would drop 5 of the 8 published items" in result.stderr
     assert "run castpub build --allow-shrink" in result.stderr
     build(root, "--allow-shrink")
+
+
+def test_refused_build_leaves_no_new_folder_or_temporary_file(make_project) -> None:
+    """A build whose transcript and chapters folders are gone makes their files ahead, while
+    it renders: when the guards then refuse it, feeds/ is left exactly as it was."""
+    root = make_project("varied")
+    import_all(root)
+    build(root)
+    shutil.rmtree(root / "feeds" / "transcripts")
+    shutil.rmtree(root / "feeds" / "chapters")
+    before = snapshot(root)
+    folders = sorted(p for p in (root / "feeds").rglob("*") if p.is_dir())
+    for path in (root / "episodes").glob("2017-0*"):
+        path.unlink()
+    result = run_castpub(root, "build", "--now", NOW)
+    assert result.exit_code == 1 and "--allow-shrink" in result.stderr
+    assert snapshot(root) == before
+    assert sorted(p for p in (root / "feeds").rglob("*") if p.is_dir()) == folders
+    build(root, "--allow-shrink")
+    assert (root / "feeds" / "transcripts").is_dir()
+    assert not [p for p in (root / "feeds").rglob("*") if "castpub-tmp" in p.name]
 
 
 def test_build_check_reports_out_of_date_files(make_project) -> None:

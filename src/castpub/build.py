@@ -507,14 +507,18 @@ def _prepare_build(
     watch: Stopwatch,
     last: LastBuild,
     inputs: Inputs,
+    parsed_hook: Callable[[Project], None] | None = None,
 ) -> _Prepared:
-    """What build and check_outputs share, once the inputs are read."""
+    """What build and check_outputs share, once the inputs are read; parsed_hook is called
+    with the project once every episode is parsed."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
     with Workers(available_cores()) as workers:
         with watch.stage("read"):
             project = load_project(root, inputs, parsed, workers)
             parsed.save()
             del parsed  # its entries for 10 000 episodes are not needed past this point
+        if parsed_hook is not None:
+            parsed_hook(project)
         cache = RenderCache.for_show(project.show.root, use_cache)
         index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
         try:
@@ -565,22 +569,32 @@ def _build(root: Path, now: datetime, allow_shrink: bool, use_cache: bool) -> Bu
         rebuilt = rebuild_changed(root, now, allow_shrink, watch, last, inputs)
         if rebuilt is not None:
             return rebuilt
-    prepared = _prepare_build(root, now, allow_shrink, use_cache, watch, last, inputs)
-    last, inputs, project = prepared.last, prepared.inputs, prepared.project
-    cache, index, result, notes = prepared.cache, prepared.index, prepared.result, prepared.notes
-    feeds_dir = project.show.feeds_dir
-    fragments = FragmentPool.for_show(project.show.root, feeds_dir)
-    if not use_cache:
-        # A build that does not record what it wrote must not leave older records behind.
-        fragments.forget()
-        fragments = FragmentPool(feeds_dir, None)
-        PublishedIndex.for_show(project.show.root, feeds_dir).forget()
-    last.forget()  # feeds/ changes below: only a build that commits records itself again
-    remove_leftovers(feeds_dir)
+    feeds_dir = inputs.show.feeds_dir
+    remove_leftovers(feeds_dir)  # before this build stages anything there
     wanted = set()
     item_keys: dict[int, str] = {}
     confined = Confined(feeds_dir)
     with Staging() as staging:
+        prepared = _prepare_build(
+            root,
+            now,
+            allow_shrink,
+            use_cache,
+            watch,
+            last,
+            inputs,
+            lambda project: staging.reserve(_episode_file_paths(project, now, confined)),
+        )
+        last, inputs, project = prepared.last, prepared.inputs, prepared.project
+        cache, index, result = prepared.cache, prepared.index, prepared.result
+        notes = prepared.notes
+        fragments = FragmentPool.for_show(project.show.root, feeds_dir)
+        if not use_cache:
+            # A build that does not record what it wrote must not leave older records behind.
+            fragments.forget()
+            fragments = FragmentPool(feeds_dir, None)
+            PublishedIndex.for_show(project.show.root, feeds_dir).forget()
+        last.forget()  # feeds/ changes below: only a build that commits records itself again
         files = outputs(
             project,
             result.feeds,
@@ -635,6 +649,23 @@ def _build(root: Path, now: datetime, allow_shrink: bool, use_cache: bool) -> Bu
         project.show.websub_hub, result.feeds, result.written, feeds_dir
     )
     return result
+
+
+def _episode_file_paths(project: Project, now: datetime, confined: Confined) -> list[Path]:
+    """The transcript and chapters files that episode_files makes for a build of project, in
+    the order outputs() writes them; none when one of them would lead out of feeds/ (the
+    build reports it when it gets there)."""
+    published, _, _ = split_by_status(project.episodes, now)
+    relpaths = []
+    for episode in published:
+        relpaths.append(f"transcripts/{episode.id}.html")
+        video = project.store.video(episode.video.video_id) if episode.video else None
+        if video and video.chapters:
+            relpaths.append(f"chapters/{episode.id}.json")
+    try:
+        return [confined.path(relpath) for relpath in relpaths]
+    except InvalidInput:
+        return []
 
 
 def check_outputs(

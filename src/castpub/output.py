@@ -97,6 +97,7 @@ class Staging:
         self._count = 0
         self.unchanged = 0
         self._syncs: dict[str, _Fsync] = {}  # started early, by temporary name
+        self._reserved: _Reservations | None = None
 
     def __enter__(self) -> Staging:
         return self
@@ -114,7 +115,15 @@ class Staging:
         if folder not in self._new_folders and same_bytes(path, data):
             self.unchanged += 1
             return False
-        fd, tmp = self._create(path)
+        tmp = self._reserved.take(path) if self._reserved else None
+        if tmp is None:
+            fd, tmp = self._create(path)
+        else:
+            try:
+                fd = os.open(tmp, os.O_WRONLY)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         try:
             try:
                 view = memoryview(data)
@@ -127,6 +136,26 @@ class Staging:
             raise
         self._pending.append((tmp, path))
         return True
+
+    def reserve(self, paths: list[Path]) -> None:
+        """Have the temporary files of `paths`, in folders that do not exist yet, created on a
+        thread of its own while the build goes on; add() then only writes into them. Creating
+        a file took 0.4 to 0.8 ms on this file system after a folder of feeds was deleted: most
+        of a cold build's write stage (12 000 files), a wait that can go on while the episodes
+        are rendered and the feeds serialized."""
+        folders = {path.parent for path in paths}
+        if not folders or any(folder.exists() for folder in folders):
+            return
+        for folder in sorted(folders):
+            self._make_folder(folder)
+        self._reserved = _Reservations(paths, self._token)
+
+    def _release(self) -> None:
+        """Stop making reserved files, and delete those no add() took."""
+        if self._reserved is not None:
+            for tmp in self._reserved.stop():
+                Path(tmp).unlink(missing_ok=True)
+            self._reserved = None
 
     def open(self, path: Path) -> StagedFile:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
@@ -160,8 +189,13 @@ class Staging:
             os.mkdir(folder)
             self._new_folders.add(folder)
         except FileNotFoundError:
+            missing = []
+            for ancestor in (folder, *folder.parents):
+                if ancestor.exists():
+                    break
+                missing.append(ancestor)
             folder.mkdir(parents=True)
-            self._new_folders.add(folder)
+            self._new_folders.update(missing)
         except FileExistsError:
             if not folder.is_dir():
                 raise
@@ -190,6 +224,7 @@ class Staging:
 
     def commit(self) -> list[Path]:
         """Make the staged bytes durable, then rename every file into place."""
+        self._release()
         if not self._pending:
             return []
         # The data is on disk before any rename makes it visible. For many files one sync costs
@@ -225,18 +260,77 @@ class Staging:
         return found
 
     def abort(self) -> None:
+        self._release()
         for started in self._syncs.values():
             started.join()  # its file is deleted next
         self._syncs = {}
         for tmp, _ in self._pending:
             Path(tmp).unlink(missing_ok=True)
         self._pending = []
+        # Folders this staging made and nothing was put in: a failed build leaves no trace.
+        for folder in sorted(self._new_folders, key=lambda p: len(p.parts), reverse=True):
+            with suppress(OSError):
+                os.rmdir(folder)
+                self._folders.discard(folder)
+        self._new_folders = set()
 
     def _wait_for_syncs(self) -> None:
         """Wait for the syncs started early, raising the first one's error."""
         syncs, self._syncs = self._syncs, {}
         for started in syncs.values():
             started.wait()
+
+
+class _Reservations(threading.Thread):
+    """Temporary files made ahead of Staging.add, one per path, in order."""
+
+    def __init__(self, paths: list[Path], token: str) -> None:
+        super().__init__(name="castpub-reserve", daemon=True)
+        self.paths = paths
+        self.token = token
+        self.wanted = set(paths)
+        self.made: dict[Path, str] = {}
+        self.done = False
+        self.stopping = False
+        self.ready = threading.Condition()
+        self.start()
+
+    def run(self) -> None:
+        try:
+            for n, path in enumerate(self.paths):
+                if self.stopping:
+                    break
+                tmp = f"{path.parent}/.{path.name}.{self.token}r{n}{TEMP_SUFFIX}"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    os.fchmod(fd, 0o644)
+                finally:
+                    os.close(fd)
+                with self.ready:
+                    self.made[path] = tmp
+                    self.ready.notify()
+        except OSError:
+            pass  # add() makes the rest itself, and reports what fails then
+        finally:
+            with self.ready:
+                self.done = True
+                self.ready.notify()
+
+    def take(self, path: Path) -> str | None:
+        """The temporary file made for path (waiting for it), or None when none will be."""
+        if path not in self.wanted:
+            return None
+        self.wanted.discard(path)  # a second add() of the path makes its own
+        with self.ready:
+            while path not in self.made and not self.done:
+                self.ready.wait()
+            return self.made.pop(path, None)
+
+    def stop(self) -> list[str]:
+        """Stop, and return the files made that no one took."""
+        self.stopping = True
+        self.join()
+        return list(self.made.values())
 
 
 class _Fsync(threading.Thread):

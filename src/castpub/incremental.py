@@ -6,7 +6,7 @@ another --now), only those episodes are parsed, rendered and serialized. Every o
 into the new feeds, and its entry into the page, as the bytes the last build wrote for it, copied
 from the old files by the spans FragmentPool recorded (an item is a function of its episode file,
 the config, the store and castpub's code, none of which changed). The order of the items, each
-feed's head and the guards are worked out again from .castpub-cache/items.json, which a build
+feed's head and the guards are worked out again from .castpub-cache/items.marshal, which a build
 writes after it commits: every episode's id, link, GUID and video id, and every item's date and
 place in each feed.
 
@@ -76,7 +76,7 @@ class _Old(NamedTuple):
     video_id: str | None
     enclosure: Enclosure | None
     published: PublishedItem | None
-    row: list[Any]  # as items.json has it: [date, video id, enclosure, guarded, instant, plain]
+    row: list[Any]  # as items.marshal has it: [date, video id, enclosure, guarded, instant, plain]
 
 
 class _Slot(NamedTuple):
@@ -100,7 +100,7 @@ class _Plan:
     """A changed-episodes rebuild worked out, before anything is written."""
 
     previous: dict[str, Any]  # the last build's record
-    record: dict[str, Any]  # items.json
+    record: dict[str, Any]  # items.marshal
     known: dict[str, _Known]  # by file name
     changed: set[str]  # file names
     removed: set[str]

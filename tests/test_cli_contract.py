@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -38,6 +40,23 @@ def test_exit_codes_from_the_command_line(make_project) -> None:
     invalid = run_castpub(root, "build")
     assert invalid.exit_code == ExitCode.INVALID_INPUT
     assert "nothing was written" in invalid.stderr
+
+
+def test_installed_command_keeps_exit_codes_and_output_through_its_fast_exit(make_project) -> None:
+    """The `castpub` script leaves without tearing the interpreter down: what it printed to a
+    pipe still arrives whole, and the exit codes are those of the table."""
+    root: Path = make_project()
+    command = [str(Path(sys.executable).parent / "castpub"), "-C", str(root)]
+    built = subprocess.run([*command, "-v", "build"], capture_output=True, text=True)
+    assert built.returncode == ExitCode.OK, built.stderr
+    assert built.stdout.rstrip().endswith("removed") and "built " in built.stdout
+    usage = subprocess.run([*command, "build", "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == ExitCode.USAGE
+    assert "No such option '--no-such-option'" in usage.stderr
+    write_episode(root, "2021-01-01-bad.md", "date: 2021-01-01")  # no title
+    invalid = subprocess.run([*command, "build"], capture_output=True, text=True)
+    assert invalid.returncode == ExitCode.INVALID_INPUT
+    assert invalid.stderr.rstrip().endswith("nothing was written")
 
 
 def _section(name: str) -> str:

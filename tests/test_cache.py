@@ -383,7 +383,8 @@ def test_old_unchanged_files_are_not_read_again(show: Path) -> None:
     build_verbose(show)
     fresh = read_inputs(show)
     trusted = read_inputs(show, LastBuild(show).trusted())
-    assert trusted.episodes == fresh.episodes and len(fresh.data) == 6
+    assert (trusted.names, trusted.digests) == (fresh.names, fresh.digests)
+    assert len(fresh.data) == 6
     assert trusted.data == {}
     assert FAST in build_verbose(show)
 

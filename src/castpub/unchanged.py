@@ -76,14 +76,6 @@ class Inputs:
     stats: dict[str, FileStat] = field(default_factory=dict)
     read_at: int = 0  # time.time_ns() before the first episode file was looked at
 
-    @property
-    def episodes(self) -> list[tuple[Path, str]]:
-        """(path, hash) of every episode file, in build order."""
-        folder = self.show.episodes_dir
-        return [
-            (folder / name, digest) for name, digest in zip(self.names, self.digests, strict=True)
-        ]
-
     def path(self, index: int) -> Path:
         return self.show.episodes_dir / self.names[index]
 

@@ -419,6 +419,16 @@ def outputs(
     yield OPML_PATH, feeds_opml(show, feeds)
 
 
+def transcript_file(episode_id: str) -> str:
+    """Where an episode's transcript page goes, relative to feeds/."""
+    return f"transcripts/{episode_id}.html"
+
+
+def chapters_file(episode_id: str) -> str:
+    """Where an episode's chapters file goes, relative to feeds/."""
+    return f"chapters/{episode_id}.json"
+
+
 def episode_files(
     show: Show,
     episode: Episode,
@@ -430,7 +440,7 @@ def episode_files(
     """The transcript page and chapters file of one episode due, or None for one that `pool`
     knows an earlier build wrote with the same content, untouched since."""
     salt = feed_salt()
-    relpath = f"transcripts/{episode.id}.html"
+    relpath = transcript_file(episode.id)
     # A transcript is named by the render key of its notes and what else goes in the page:
     # the one an earlier build left, untouched since, is neither made nor compared again.
     key = notes.key and content_key(salt, notes.key, episode.title, show.language, link)
@@ -439,7 +449,7 @@ def episode_files(
     else:
         yield relpath, transcript_page(episode.title, show.language, notes.transcript, link)
     if video and video.chapters:
-        relpath = f"chapters/{episode.id}.json"
+        relpath = chapters_file(episode.id)
         if pool.kept(relpath, content_key(salt, repr(video.chapters))):
             yield relpath, None
         else:
@@ -658,10 +668,10 @@ def _episode_file_paths(project: Project, now: datetime, confined: Confined) -> 
     published, _, _ = split_by_status(project.episodes, now)
     relpaths = []
     for episode in published:
-        relpaths.append(f"transcripts/{episode.id}.html")
+        relpaths.append(transcript_file(episode.id))
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
-            relpaths.append(f"chapters/{episode.id}.json")
+            relpaths.append(chapters_file(episode.id))
     try:
         return [confined.path(relpath) for relpath in relpaths]
     except InvalidInput:

@@ -29,8 +29,10 @@ from castpub.build import (
     BuildResult,
     Project,
     Stopwatch,
+    chapters_file,
     episode_files,
     render_all,
+    transcript_file,
 )
 from castpub.cache import FragmentPool, RenderCache, feed_salt, feeds_files
 from castpub.config import Show
@@ -412,8 +414,7 @@ class _Rebuild:
         produced |= set(pool.previous_keys)
         if len(produced) != int(previous["outputs"]):
             raise _Fallback
-        dropped = {f"transcripts/{i}.html" for i in plan.gone}
-        dropped |= {f"chapters/{i}.json" for i in plan.gone}
+        dropped = {transcript_file(i) for i in plan.gone} | {chapters_file(i) for i in plan.gone}
         wanted = produced - dropped
         self.last.forget()  # feeds/ changes below: only a build that commits records itself
         forget(self.root)

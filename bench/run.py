@@ -2,9 +2,9 @@
 episode, and the same corpus with Hugo in the same run; print wall time, CPU time, peak memory,
 where castpub's time goes, and the castpub/Hugo ratios. `make bench` runs it.
 
-Each build is a child process, measured with os.wait4 (CPU of the child and its workers) and a
-sampler that sums the resident memory of the child's whole process tree (workers included), so
-memory is not under-counted when castpub renders in several processes.
+Each build is a child process, measured with os.wait4 and a sampler of /proc that sums the
+resident memory of the child's whole process tree and adds its descendants' CPU time (workers
+included), so neither is under-counted when castpub renders in several processes.
 """
 
 from __future__ import annotations
@@ -42,32 +42,44 @@ class Run:
     rewritten: int = 0
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of pid and all its descendants, from /proc."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int, cpu: dict[int, float]) -> int:
+    """Resident memory of pid and all its descendants, from /proc; records each descendant's
+    CPU seconds so far in `cpu`."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            if current != pid:
+                # utime and stime: the 14th and 15th fields, the 12th and 13th after "(comm)".
+                fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu[current] = (int(fields[11]) + int(fields[12])) / TICK
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
-        except (OSError, AttributeError, ValueError):
+        except (OSError, AttributeError, ValueError, IndexError):
             continue
     return total
 
 
 def measure(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
+    """Wall time, CPU time and peak memory of cmd's whole process tree. CPU is the child's own
+    (os.wait4) and that of each of its descendants as last seen in /proc: castpub's workers are
+    children of a fork server that the command never waits for, so wait4 alone misses them."""
     start = time.perf_counter()
     child = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = [0]
+    descendants: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_kib(child.pid))
+            peak[0] = max(peak[0], _tree(child.pid, descendants))
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -82,7 +94,8 @@ def measure(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{output}")
     peak_kib = max(peak[0], usage.ru_maxrss)
-    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024), output
+    cpu = usage.ru_utime + usage.ru_stime + sum(descendants.values())
+    return Run(wall, cpu, peak_kib / 1024), output
 
 
 def stages(output: str) -> dict[str, float]:

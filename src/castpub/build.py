@@ -304,13 +304,40 @@ class Workers:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def start_for(self, jobs: int) -> None:
+        """Start the workers now if `jobs` episodes are to be parsed: they start (import castpub
+        and fork) while this process reads the episodes, instead of after."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.count < 2 or jobs < PARALLEL_MIN:
+            return
+        try:
+            # The pool forks a worker per job waiting and none idle: one job per worker.
+            for _ in range(self.count):
+                self._started().submit(give_back_large_blocks)
+        except (BrokenProcessPool, OSError):
+            self.close()
+            self.count = 1
+
     def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
         if self.count < 2 or len(jobs) < PARALLEL_MIN:
             return [function(job) for job in jobs]
+        from concurrent.futures.process import BrokenProcessPool
+
+        chunk = max(1, len(jobs) // (self.count * 8))
+        try:
+            return list(self._started().map(function, jobs, chunksize=chunk))
+        except (BrokenProcessPool, OSError):
+            # A worker killed (out of memory) or no way to start one (no /tmp for the server's
+            # socket): the same work in this process is slower, not different.
+            self.close()
+            self.count = 1
+            return [function(job) for job in jobs]
+
+    def _started(self) -> ProcessPoolExecutor:
         # Imported here: most rebuilds start no worker, and these modules are a tenth of
         # castpub's start-up.
         from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
         from multiprocessing import get_context
 
         if self._pool is None:
@@ -323,15 +350,7 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 self.count, mp_context=context, initializer=give_back_large_blocks
             )
-        chunk = max(1, len(jobs) // (self.count * 8))
-        try:
-            return list(self._pool.map(function, jobs, chunksize=chunk))
-        except (BrokenProcessPool, OSError):
-            # A worker killed (out of memory) or no way to start one (no /tmp for the server's
-            # socket): the same work in this process is slower, not different.
-            self.close()
-            self.count = 1
-            return [function(job) for job in jobs]
+        return self._pool
 
 
 # glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).
@@ -498,13 +517,13 @@ class _Prepared:
 
 
 def _read(
-    root: Path, now: datetime, use_cache: bool, watch: Stopwatch
+    root: Path, now: datetime, use_cache: bool, watch: Stopwatch, workers: Workers
 ) -> tuple[LastBuild, Inputs, BuildResult | None]:
     """Every input read; and the result when nothing changed since the last build (the
     no-change fast path)."""
     with watch.stage("read"):
         last = LastBuild(root)
-        inputs = read_inputs(root, last.trusted() if use_cache else None)
+        inputs = read_inputs(root, last.trusted() if use_cache else None, workers.start_for)
         hit = last.unchanged(inputs, now) if use_cache else None
     return last, inputs, None if hit is None else _unchanged_result(hit, watch)
 
@@ -517,29 +536,30 @@ def _prepare_build(
     watch: Stopwatch,
     last: LastBuild,
     inputs: Inputs,
+    workers: Workers,
     parsed_hook: Callable[[Project], None] | None = None,
 ) -> _Prepared:
     """What build and check_outputs share, once the inputs are read; parsed_hook is called
     with the project once every episode is parsed."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
-    with Workers(available_cores()) as workers:
-        with watch.stage("read"):
-            project = load_project(root, inputs, parsed, workers)
-            parsed.save()
-            del parsed  # its entries for 10 000 episodes are not needed past this point
-        if parsed_hook is not None:
-            parsed_hook(project)
-        cache = RenderCache.for_show(project.show.root, use_cache)
-        index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
-        try:
-            result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
-        finally:
-            with watch.stage("render"):
-                # Saved now, not with the feeds: the entries waiting to be saved hold every
-                # transcript, which the writing drops once each file is written. Entries are
-                # named by content, so they are worth keeping even when the guards refuse the
-                # build or it only checks, and safe to save before the feeds are committed.
-                cache.save()
+    with watch.stage("read"):
+        project = load_project(root, inputs, parsed, workers)
+        parsed.save()
+        del parsed  # its entries for 10 000 episodes are not needed past this point
+    if parsed_hook is not None:
+        parsed_hook(project)
+    cache = RenderCache.for_show(project.show.root, use_cache)
+    index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
+    try:
+        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
+    finally:
+        workers.close()  # nothing else for them to do: their memory is given back now
+        with watch.stage("render"):
+            # Saved now, not with the feeds: the entries waiting to be saved hold every
+            # transcript, which the writing drops once each file is written. Entries are
+            # named by content, so they are worth keeping even when the guards refuse the
+            # build or it only checks, and safe to save before the feeds are committed.
+            cache.save()
     return _Prepared(last, inputs, project, cache, index, result, notes)
 
 
@@ -568,8 +588,15 @@ def fewer_collections() -> Iterator[None]:
 
 
 def _build(root: Path, now: datetime, allow_shrink: bool, use_cache: bool) -> BuildResult:
+    with Workers(available_cores()) as workers:
+        return _build_with(root, now, allow_shrink, use_cache, workers)
+
+
+def _build_with(
+    root: Path, now: datetime, allow_shrink: bool, use_cache: bool, workers: Workers
+) -> BuildResult:
     watch = Stopwatch()
-    last, inputs, unchanged = _read(root, now, use_cache, watch)
+    last, inputs, unchanged = _read(root, now, use_cache, watch, workers)
     if unchanged is not None:
         return unchanged
     if use_cache:
@@ -593,6 +620,7 @@ def _build(root: Path, now: datetime, allow_shrink: bool, use_cache: bool) -> Bu
             watch,
             last,
             inputs,
+            workers,
             lambda project: staging.reserve(_episode_file_paths(project, now, confined)),
         )
         last, inputs, project = prepared.last, prepared.inputs, prepared.project
@@ -683,10 +711,11 @@ def check_outputs(
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
     watch = Stopwatch()
-    last, inputs, unchanged = _read(root, now, use_cache, watch)
-    if unchanged is not None:
-        return unchanged, []
-    prepared = _prepare_build(root, now, True, use_cache, watch, last, inputs)
+    with Workers(available_cores()) as workers:
+        last, inputs, unchanged = _read(root, now, use_cache, watch, workers)
+        if unchanged is not None:
+            return unchanged, []
+        prepared = _prepare_build(root, now, True, use_cache, watch, last, inputs, workers)
     project, result, notes = prepared.project, prepared.result, prepared.notes
     feeds_dir = project.show.feeds_dir
     differ = []

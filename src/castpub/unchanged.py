@@ -18,7 +18,7 @@ import hashlib
 import os
 import time
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -107,9 +107,14 @@ def _stat(st: os.stat_result | None) -> FileStat | None:
     return None if st is None else (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = None) -> Inputs:
+def read_inputs(
+    root: Path,
+    trusted: dict[str, tuple[FileStat, str]] | None = None,
+    to_read: Callable[[int], None] | None = None,
+) -> Inputs:
     """Read podcast.yaml, the store and every episode file once, and hash them. An episode file
-    whose stat is the one `trusted` (the last build's record) gives keeps that hash unread."""
+    whose stat is the one `trusted` (the last build's record) gives keeps that hash unread.
+    `to_read` is told how many episode files are to be read, before they are."""
     try:
         config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
     except OSError:
@@ -127,9 +132,12 @@ def read_inputs(root: Path, trusted: dict[str, tuple[FileStat, str]] | None = No
     stats = {}
     read_at = time.time_ns()
     folder = show.episodes_dir
-    for name, found in scan_episode_names(show):
+    scanned = [(name, _stat(found)) for name, found in scan_episode_names(show)]
+    if to_read is not None:
+        # With no record every file is read; with one, a handful at most, so not counted.
+        to_read(len(scanned) if not trusted else 0)
+    for name, stat in scanned:
         names.append(name)
-        stat = _stat(found)
         known = trusted.get(name) if trusted and stat else None
         if known is not None and known[0] == stat:
             digests.append(known[1])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from castpub.output import TEMP_SUFFIX, Staging, same_bytes
+from castpub.output import FSYNC_AT_MOST, TEMP_SUFFIX, Staging, same_bytes
 
 
 def temporaries(root: Path) -> list[Path]:
@@ -54,6 +54,31 @@ def test_abandoned_or_failed_staging_leaves_nothing(tmp_path: Path) -> None:
     assert temporaries(tmp_path) == []
     assert (tmp_path / "kept.xml").read_bytes() == b"old"
     assert not (tmp_path / "bad.xml").exists()
+
+
+def test_a_sync_started_early_still_commits_all_or_nothing(tmp_path: Path) -> None:
+    many = FSYNC_AT_MOST + 10  # past the count where the commit syncs everything at once
+    with Staging() as staging:
+        for n in range(many):
+            staging.add(tmp_path / "t" / f"{n}.html", b"%d" % n)
+        staging.sync_soon()
+        staging.sync_soon()  # once is all it does
+        feed = staging.open(tmp_path / "feed.xml")
+        feed.handle.write(b"<rss/>")
+        staging.finish(feed)
+        assert not (tmp_path / "feed.xml").exists()
+        assert len(staging.commit()) == many + 1
+    assert [(tmp_path / "t" / f"{n}.html").read_bytes() for n in (0, many - 1)] == [
+        b"0",
+        b"%d" % (many - 1),
+    ]
+    assert (tmp_path / "feed.xml").read_bytes() == b"<rss/>"
+    assert temporaries(tmp_path) == []
+    with Staging() as staging:
+        staging.add(tmp_path / "t" / "0.html", b"changed")
+        staging.sync_soon()
+    assert (tmp_path / "t" / "0.html").read_bytes() == b"0"  # not committed: nothing changed
+    assert temporaries(tmp_path) == []
 
 
 def test_same_bytes_only_for_a_regular_file_with_exactly_those_bytes(tmp_path: Path) -> None:

@@ -654,6 +654,7 @@ def _build_with(
                     confined.check(relpath)  # kept, yet not through a folder leading out
                     staging.unchanged += 1
                 elif isinstance(data, StagedFile):
+                    staging.sync_soon()  # the first feed: every episode file is written
                     staging.finish(data)
                 else:
                     staging.add(confined.path(relpath), data)

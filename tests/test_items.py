@@ -17,7 +17,8 @@ from lxml import etree
 from castpub.archive import paginate
 from castpub.build import load_project, prepare
 from castpub.config import Show, load_show
-from castpub.feeds import item_key, render_feed, serialize_feed
+from castpub.feeds import Copies, item_key, render_feed, serialize_feed
+from castpub.items import item_fragments, renumbered
 from castpub.model import Enclosure, Feed, FeedLink, Item
 from castpub.page import page_link
 from castpub.text import clean_text, xml_utf8
@@ -88,6 +89,33 @@ def test_corpus_items_one_by_one(corpus: tuple[Show, list[Feed]]) -> None:
     for item in feeds[0].items:
         feed = replace(feeds[0], items=(item,))
         assert lean(show, feed) == render_feed(show, feed), item.episode_id
+
+
+def test_corpus_playlist_copies_its_items_from_the_main_feed_written(
+    corpus: tuple[Show, list[Feed]], tmp_path: Path
+) -> None:
+    """A playlist's items, numbered or as they are, read back from the main feed's files."""
+    show, feeds = corpus
+    main = feeds[0]
+    paths = (tmp_path / "podcast.xml", tmp_path / "atom.xml")
+    keys = [item_key("test", item) for item in main.items]
+    with paths[0].open("wb") as rss_out, paths[1].open("wb") as atom_out:
+        rss, atom = serialize_feed(show, main, keys, nothing_to_reuse, out=(rss_out, atom_out))
+    copies = Copies()
+    copies.add(main.items, (str(paths[0]), rss), (str(paths[1]), atom))
+    assert (paths[0].read_bytes(), paths[1].read_bytes()) == render_feed(show, main)
+    chosen = main.items[::7]
+    items = tuple(i.numbered(n) if i.number is None else i for n, i in enumerate(chosen))
+    assert sum(i.number is None for i in chosen) > 20  # most are numbered in their playlist
+    assert all(copies.fragments(item) == item_fragments(item) for item in items)
+    playlist = replace(main, items=items, rss_path="playlists/p/podcast.xml")
+    keys = [item_key("test", item) for item in items]
+    rss, atom = serialize_feed(show, playlist, keys, nothing_to_reuse, copies=copies)
+    assert (rss.data, atom.data) == render_feed(show, playlist)
+    # Not the item written, nor that item numbered: made anew, not copied.
+    assert copies.fragments(replace(chosen[0], title="another title")) is None
+    assert copies.fragments(replace(chosen[0], number=None, season=3)) is None
+    copies.close()
 
 
 def test_spans_name_each_item(corpus: tuple[Show, list[Feed]]) -> None:
@@ -233,6 +261,13 @@ def test_refuses_what_feedgen_refuses(feed: Feed) -> None:
     expected = outcome(render_feed, feed)
     event("refused" if expected is ValueError else "written")
     assert outcome(lean, feed) == expected
+
+
+@given(items(), st.integers(min_value=0, max_value=10**6))
+def test_renumbered_is_the_numbered_item(item: Item, number: int) -> None:
+    unnumbered = item.numbered(None)
+    rss, atom = item_fragments(unnumbered)
+    assert (renumbered(rss, number), atom) == item_fragments(unnumbered.numbered(number))
 
 
 def test_xml_utf8_refuses_exactly_what_lxml_refuses() -> None:

@@ -26,10 +26,10 @@ from castpub.cache import (
 from castpub.config import Show, load_show
 from castpub.episodes import Episode, ReadResult, body_from, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
-from castpub.feeds import Assembly, item_key, serialize_feed
+from castpub.feeds import Assembly, Copies, item_key, serialize_feed
 from castpub.guard import PublishedIndex, guard_problems
 from castpub.itemsrecord import save_record
-from castpub.model import Feed
+from castpub.model import Feed, FeedLink
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same_bytes
@@ -393,7 +393,6 @@ def outputs(
     `item_keys` receives each item's key, by id(item)."""
     show = project.show
     pool = fragments or FragmentPool(show.feeds_dir, None)
-    salt = feed_salt()
     for episode in episodes:
         link = project.links.get(episode.id) or episode_link(show, episode)  # as its item's
         video = project.store.video(episode.video.video_id) if episode.video else None
@@ -404,6 +403,36 @@ def outputs(
     # By id(item): an item in several feeds is hashed once.
     keys: dict[int, str] = {} if item_keys is None else item_keys
     links = (*hub_links(show.websub_hub), page_link(show))
+    copies = Copies()
+    try:
+        yield from _feed_files(show, feeds, links, notes, keys, pool, index, open_file, copies)
+    finally:
+        copies.close()
+    main = feeds[0]
+    entries = Assembly(
+        page_head(show, main, feeds[1:], len(main.items)).encode(), PAGE_TAIL.encode()
+    )
+    for item in main.items:
+        entries.add(keys[id(item)], episode_entry(item, show.timezone).encode())
+    done = entries.done()
+    pool.record(PAGE_PATH, done.items)  # entries are copied by the changed-episodes rebuild
+    yield PAGE_PATH, done.data
+    yield OPML_PATH, feeds_opml(show, feeds)
+
+
+def _feed_files(
+    show: Show,
+    feeds: list[Feed],
+    links: tuple[FeedLink, ...],
+    notes: dict[str, Notes],
+    keys: dict[int, str],
+    pool: FragmentPool,
+    index: PublishedIndex | None,
+    open_file: Callable[[str], StagedFile] | None,
+    copies: Copies,
+) -> Iterator[tuple[str, bytes | StagedFile]]:
+    """The RSS and Atom files of every feed and archive page (outputs)."""
+    salt = feed_salt()
     for feed in feeds:
         for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
             page_keys = [
@@ -418,24 +447,19 @@ def outputs(
                 page_keys,
                 pool.reuser(page.rss_path, page.atom_path),
                 out=(files[0].handle, files[1].handle) if files else None,
+                copies=copies,
             )
             pool.release(page.rss_path, page.atom_path)
             pool.record(page.rss_path, rss.items)
             pool.record(page.atom_path, atom.items)
             if index is not None:
                 index.record(page.rss_path, page.items)
+            if files:
+                for file in files:
+                    file.handle.flush()  # copies reads it back
+                copies.add(page.items, (files[0].tmp, rss), (files[1].tmp, atom))
             yield page.rss_path, files[0] if files else rss.data
             yield page.atom_path, files[1] if files else atom.data
-    main = feeds[0]
-    entries = Assembly(
-        page_head(show, main, feeds[1:], len(main.items)).encode(), PAGE_TAIL.encode()
-    )
-    for item in main.items:
-        entries.add(keys[id(item)], episode_entry(item, show.timezone).encode())
-    done = entries.done()
-    pool.record(PAGE_PATH, done.items)  # entries are copied by the changed-episodes rebuild
-    yield PAGE_PATH, done.data
-    yield OPML_PATH, feeds_opml(show, feeds)
 
 
 def transcript_file(episode_id: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ from feedgen.feed import FeedGenerator
 
 from castpub.config import Show
 from castpub.errors import invalid
-from castpub.items import item_fragments
+from castpub.items import item_fragments, renumbered
 from castpub.links import FeedLinksExtension
 from castpub.model import Feed, Item
 from castpub.podcast20 import Podcast20EntryExtension, Podcast20Extension
@@ -164,6 +165,58 @@ def item_key(salt: str, item: Item, notes_key: str = "") -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+class Copies:
+    """Items this build has already written into feed files, read back from those files (the
+    page cache still holds them) instead of made again: a playlist's items are the main feed's,
+    some under another episode number, and making them again was a third of a cold build's
+    serializing."""
+
+    def __init__(self) -> None:
+        # by episode id: the item, then (descriptor, start, end) of its RSS and of its Atom
+        self._written: dict[str, tuple[Item, int, int, int, int, int, int]] = {}
+        self._fds: list[int] = []
+
+    def add(
+        self, items: Sequence[Item], rss: tuple[str, Serialized], atom: tuple[str, Serialized]
+    ) -> None:
+        """The items of an RSS and an Atom file just written out whole, at these paths."""
+        rss_fd = os.open(rss[0], os.O_RDONLY)
+        self._fds.append(rss_fd)
+        atom_fd = os.open(atom[0], os.O_RDONLY)
+        self._fds.append(atom_fd)
+        for item, (_, rss_start, rss_end), (_, atom_start, atom_end) in zip(
+            items, rss[1].items, atom[1].items, strict=True
+        ):
+            self._written.setdefault(
+                item.episode_id, (item, rss_fd, rss_start, rss_end, atom_fd, atom_start, atom_end)
+            )
+
+    def fragments(self, item: Item) -> tuple[bytes, bytes] | None:
+        """The item's (RSS, Atom) fragments, when a file written holds the item itself or the
+        same item without an episode number."""
+        found = self._written.get(item.episode_id)
+        if found is None:
+            return None
+        source, rss_fd, rss_start, rss_end, atom_fd, atom_start, atom_end = found
+        numbered = item is not source
+        if numbered and (
+            source.number is not None or item.number is None or item.numbered(None) != source
+        ):
+            return None
+        rss = os.pread(rss_fd, rss_end - rss_start, rss_start)
+        atom = os.pread(atom_fd, atom_end - atom_start, atom_start)
+        if len(rss) != rss_end - rss_start or len(atom) != atom_end - atom_start:
+            return None
+        if numbered and item.number is not None:
+            rss = renumbered(rss, item.number)
+        return rss, atom
+
+    def close(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
 def serialize_feed(
     show: Show,
     feed: Feed,
@@ -171,6 +224,7 @@ def serialize_feed(
     reuse: Reuse,
     memo: dict[tuple[str, str], bytes] | None = None,
     out: tuple[BinaryIO, BinaryIO] | None = None,
+    copies: Copies | None = None,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
 
@@ -184,7 +238,7 @@ def serialize_feed(
     rss_out, atom_out = out or (None, None)
     rss, atom = Assembly(rss_head, RSS_TAIL, rss_out), Assembly(atom_head, ATOM_TAIL, atom_out)
     for item, key in zip(feed.items, keys, strict=True):
-        rss_part, atom_part = _fragments(item, key, reuse, memo)
+        rss_part, atom_part = _fragments(item, key, reuse, memo, copies)
         rss.add(key, rss_part)
         atom.add(key, atom_part)
     return rss.done(), atom.done()
@@ -205,7 +259,11 @@ def heads(show: Show, feed: Feed) -> tuple[bytes, bytes]:
 
 
 def _fragments(
-    item: Item, key: str, reuse: Reuse, memo: dict[tuple[str, str], bytes] | None
+    item: Item,
+    key: str,
+    reuse: Reuse,
+    memo: dict[tuple[str, str], bytes] | None,
+    copies: Copies | None,
 ) -> tuple[bytes, bytes]:
     if memo is not None:
         rss, atom = memo.get(("rss", key)), memo.get(("atom", key))
@@ -214,7 +272,7 @@ def _fragments(
     rss, atom = reuse("rss", key), reuse("atom", key)
     if rss is not None and atom is not None:
         return rss, atom
-    rss, atom = item_fragments(item)
+    rss, atom = (copies and copies.fragments(item)) or item_fragments(item)
     if memo is not None:
         memo["rss", key] = rss
         memo["atom", key] = atom

@@ -74,6 +74,26 @@ def item_fragments(item: Item) -> tuple[bytes, bytes]:
     return rss, atom
 
 
+ITEM_END = b"    </item>\n"
+_EPISODE_TYPE = b"      <itunes:episodeType>"
+
+
+def renumbered(rss: bytes, number: int) -> bytes:
+    """The RSS fragment of an item without an episode number, as item_fragments writes the same
+    item numbered `number` (Item.numbered: its copy in a playlist feed). Atom has no number."""
+    end = len(rss) - len(ITEM_END)
+    if not rss.endswith(ITEM_END):
+        raise ValueError("not an RSS item fragment")
+    tail = b"      <podcast:episode>%d</podcast:episode>\n" % number
+    if not number:  # as _itunes: no itunes:episode for 0
+        return rss[:end] + tail + rss[end:]
+    at = rss.rfind(_EPISODE_TYPE)
+    if at < 0:
+        raise ValueError("not an RSS item fragment")
+    middle = b"      <itunes:episode>%d</itunes:episode>\n" % number
+    return b"".join((rss[:at], middle, rss[at:end], tail, rss[end:]))
+
+
 class _Escaped:
     """The values both formats write, escaped once: the notes are most of a feed's bytes."""
 
@@ -110,7 +130,7 @@ def _rss(item: Item, e: _Escaped) -> bytes:
     if item.author:
         out += [b"      <dc:creator>", e.author, b"</dc:creator>\n"]
     _podcast20(item, out)
-    out.append(b"    </item>\n")
+    out.append(ITEM_END)
     return b"".join(out)
 
 

@@ -39,7 +39,7 @@ class Item:
     number: int | None = None
     explicit: bool | None = None
 
-    def numbered(self, number: int) -> Item:
+    def numbered(self, number: int | None) -> Item:
         """This item under another episode number (its position in a playlist). A copy with one
         field set, not dataclasses.replace, which builds the item again through __init__: half
         the time, for every playlist item of every build."""

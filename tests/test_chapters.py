@@ -8,9 +8,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
-from castpub.store import Store, save_store
+from castpub.store import Chapter, Store, save_store
+from castpub.transcripts import chapters_json
 from conftest import run_castpub
 from youtube_fakes import recorded
 
@@ -85,3 +88,33 @@ def test_show_notes_list_the_chapters_as_timestamps(built: Path) -> None:
     )
     stream = item(built, "The stream").findtext(f"{{{CONTENT}}}encoded") or ""
     assert '&amp;t=3690s">1:01:30</a> Part 12</li>' in stream
+
+
+def _as_json_dumps_writes(chapters: tuple[Chapter, ...]) -> bytes:
+    data = {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": _seconds(c.start), "title": c.title or f"Chapter {n}"}
+            for n, c in enumerate(chapters, 1)
+        ],
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _seconds(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+@given(
+    st.lists(
+        st.builds(
+            Chapter,
+            st.floats(allow_nan=True, allow_infinity=True) | st.integers(0, 10**6).map(float),
+            st.text(st.characters(exclude_categories=["Cs"])),
+            st.none() | st.floats(min_value=0, max_value=1e6),
+        ),
+        max_size=4,
+    ).map(tuple)
+)
+def test_chapters_json_is_what_json_dumps_writes(chapters: tuple[Chapter, ...]) -> None:
+    assert chapters_json(chapters) == _as_json_dumps_writes(chapters)

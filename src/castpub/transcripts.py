@@ -29,16 +29,20 @@ cite{{display:block;font-style:normal;font-weight:bold;margin-top:1em}}
     return b"".join((head.encode(), body, b"\n</body>\n</html>\n"))
 
 
+# JSON of one value as json.dumps(..., ensure_ascii=False) writes it, through the C encoder.
+_json_value = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def chapters_json(chapters: tuple[Chapter, ...]) -> bytes:
-    """Podcasting 2.0 JSON chapters (version 1.2.0)."""
-    data = {
-        "version": "1.2.0",
-        "chapters": [
-            {"startTime": _seconds(c.start), "title": c.title or f"Chapter {n}"}
-            for n, c in enumerate(chapters, 1)
-        ],
-    }
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    """Podcasting 2.0 JSON chapters (version 1.2.0), exactly as json.dumps(indent=2) writes
+    them: its indenting encoder is pure Python, a tenth of a millisecond per file."""
+    entries = ",\n".join(
+        f'    {{\n      "startTime": {_json_value(_seconds(c.start))},\n'
+        f'      "title": {_json_value(c.title or f"Chapter {n}")}\n    }}'
+        for n, c in enumerate(chapters, 1)
+    )
+    listed = f"[\n{entries}\n  ]" if chapters else "[]"
+    return f'{{\n  "version": "1.2.0",\n  "chapters": {listed}\n}}\n'.encode()
 
 
 def _seconds(value: float) -> int | float:

@@ -227,3 +227,19 @@ def test_workers_that_die_leave_the_work_to_this_process() -> None:
     with Workers(2) as workers:
         assert workers.map(_double_outside, jobs) == [n * 2 for n in range(PARALLEL_MIN)]
         assert workers.count == 1
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def test_workers_started_while_reading_do_the_work() -> None:
+    with Workers(2) as workers:
+        workers.start_for(PARALLEL_MIN - 1)  # too few to pay for starting them
+        assert set(workers.map(_pid, list(range(PARALLEL_MIN - 1)))) == {os.getpid()}
+        workers.start_for(PARALLEL_MIN)
+        pids = set(workers.map(_pid, list(range(PARALLEL_MIN))))
+    assert pids and os.getpid() not in pids
+    with Workers(2) as workers:
+        workers.start_for(PARALLEL_MIN)  # and then not needed: closing waits for them
+    assert workers.count == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -292,6 +293,7 @@ class Workers:
     def __init__(self, count: int) -> None:
         self.count = count
         self._pool: ProcessPoolExecutor | None = None
+        self._starting: threading.Thread | None = None
 
     def __enter__(self) -> Workers:
         return self
@@ -299,27 +301,42 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _started_early(self) -> None:
+        """Wait for start_for's thread, if any: the pool is made in one thread at a time."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+
     def close(self) -> None:
+        self._started_early()
+        self._stop()
+
+    def _stop(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
     def start_for(self, jobs: int) -> None:
         """Start the workers now if `jobs` episodes are to be parsed: they start (import castpub
-        and fork) while this process reads the episodes, instead of after."""
+        and fork) while this process reads the episodes, instead of after. On a thread: each
+        fork waits for the fork server to have imported castpub (a third of a second)."""
+        if self.count >= 2 and jobs >= PARALLEL_MIN and self._starting is None:
+            self._starting = threading.Thread(target=self._start, name="castpub-workers")
+            self._starting.start()
+
+    def _start(self) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
-        if self.count < 2 or jobs < PARALLEL_MIN:
-            return
         try:
             # The pool forks a worker per job waiting and none idle: one job per worker.
             for _ in range(self.count):
                 self._started().submit(give_back_large_blocks)
         except (BrokenProcessPool, OSError):
-            self.close()
+            self._stop()  # as in map: the work is done in this process
             self.count = 1
 
     def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
+        self._started_early()
         if self.count < 2 or len(jobs) < PARALLEL_MIN:
             return [function(job) for job in jobs]
         from concurrent.futures.process import BrokenProcessPool

@@ -1,9 +1,9 @@
-"""The parse cache: an episode taken from .castpub-cache/episodes.json is the episode a fresh
+"""The parse cache: an episode taken from .castpub-cache/episodes.marshal is the episode a fresh
 parse gives, field for field, and anything that could make it differ is a miss."""
 
 from __future__ import annotations
 
-import json
+import marshal
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 
 from castpub.build import Project, load_project
 from castpub.episodes import Episode
+from castpub.output import RECORD_HEADER, read_record, write_record
 from castpub.parsecache import ParseCache
 from castpub.unchanged import read_inputs
 from conftest import write_episode
@@ -99,8 +100,16 @@ def test_changed_file_or_config_is_a_miss(make_project) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"{", b'{"salt": "x"}', b"[1]", None],
-    ids=["empty", "truncated", "foreign", "wrong-shape", "bad-entry"],
+    [
+        b"",
+        b'{"salt": "x"}',
+        RECORD_HEADER + b"\xfb\x00",
+        RECORD_HEADER + marshal.dumps({"salt": "x", "episodes": []}),
+        RECORD_HEADER + marshal.dumps([1]),
+        RECORD_HEADER.replace(b"castpub record", b"castpub record 0") + b"{}",
+        None,
+    ],
+    ids=["empty", "json", "truncated", "foreign", "wrong-shape", "other-python", "bad-entry"],
 )
 def test_corrupt_cache_is_only_a_miss(make_project, damage: bytes | None) -> None:
     root = _show(make_project)
@@ -110,10 +119,10 @@ def test_corrupt_cache_is_only_a_miss(make_project, damage: bytes | None) -> Non
     cache.save()
     assert cache.path is not None
     if damage is None:
-        data = json.loads(cache.path.read_bytes())
+        data = read_record(cache.path)
         for _, _, entry in data["episodes"]:
             entry["date"] = "not a date"
-        cache.path.write_text(json.dumps(data))
+        write_record(cache.path, data)
     else:
         cache.path.write_bytes(damage)
     again = _project(root, ParseCache.for_show(root, config))

@@ -21,7 +21,7 @@ from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
 from castpub.notes import Notes
 from castpub.parsecache import ParseCache
-from castpub.unchanged import LastBuild, read_inputs
+from castpub.unchanged import LastBuild, read_file, read_inputs
 from conftest import run_castpub, write_episode
 
 NOW = "2026-11-26T00:00:00+00:00"
@@ -610,3 +610,13 @@ def test_renders_are_kept_by_check_and_by_a_refused_build(show: Path) -> None:
     refused = run_castpub(show, "build", "--now", NOW)
     assert refused.exit_code == 1 and "GUID" in refused.output
     assert len(RenderCache.for_show(show).keys()) == episodes
+
+
+def test_an_episode_file_is_read_whole_whatever_its_stat_said(tmp_path: Path) -> None:
+    path = tmp_path / "2026-01-01-a.md"
+    path.write_bytes(b"x" * 5000)
+    for size in (0, 10, 4999, 5000, 5001, 1 << 20):  # grown, shrunk or the same since
+        assert read_file(str(path), size) == b"x" * 5000
+    big = bytes(range(256)) * (3 << 12)  # past one read's worth
+    path.write_bytes(big)
+    assert read_file(str(path), 10) == big

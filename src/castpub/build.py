@@ -38,7 +38,7 @@ from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_li
 from castpub.parsecache import ParseCache, entry_for
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
-from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_inputs
+from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
 from castpub.websub import announce, hub_links
 
 if TYPE_CHECKING:
@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
 # Below this many episodes to parse or render, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
+# Bytes asked for in the first read of an episode file read again to render it: most are a few
+# kilobytes, read whole at once.
+BODY_READ = 1 << 16
 # (body or None to read it from the file, the file, its hash, video, chapters, description)
 RenderArgs = tuple[str | None, Path, str, VideoInfo | None, tuple[Chapter, ...], str | None]
 T = TypeVar("T")
@@ -190,7 +193,7 @@ def read_body(path: Path, digest: str) -> str | None:
     """The body of an episode file, read again to be rendered; only from the bytes it was
     parsed from (None for a file changed since: an error, not a mix of two versions)."""
     try:
-        data = path.read_bytes()
+        data = read_file(str(path), BODY_READ)
     except OSError:
         return None
     return body_from(data, path) if content_hash(data) == digest else None

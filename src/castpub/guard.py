@@ -130,7 +130,7 @@ class PublishedIndex:
                 str(relpath): (
                     int(size),
                     int(mtime_ns),
-                    [PublishedItem(str(g), e, v, u) for g, e, v, u in items],
+                    list(map(PublishedItem._make, items)),
                 )
                 for relpath, (size, mtime_ns, items) in data["files"].items()
             }

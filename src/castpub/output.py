@@ -432,19 +432,19 @@ def write_record(path: Path, value: Any) -> bool:
 
 
 class LaterRecords:
-    """Records made while a commit's files are still on their way to disk, and written once it
-    is done: building them overlaps the wait, and a record never describes a feeds/ that was
-    not committed."""
+    """Records made (and serialized) while a commit's files are still on their way to disk, and
+    written once it is done: making them overlaps the wait, and a record never describes a
+    feeds/ that was not committed."""
 
     def __init__(self) -> None:
-        self._records: list[tuple[Path, Any]] = []
+        self._records: list[tuple[Path, bytes]] = []
 
     def add(self, path: Path, value: Any) -> None:
-        self._records.append((path, value))
+        self._records.append((path, RECORD_HEADER + marshal.dumps(value)))
 
     def write(self) -> None:
-        for path, value in self._records:
-            write_record(path, value)
+        for path, data in self._records:
+            write_cache_file(path, data)
         self._records = []
 
 

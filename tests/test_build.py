@@ -1,10 +1,11 @@
 """Build rules users rely on: same bytes, nothing rewritten, all or nothing, GUIDs kept."""
 
+import gc
 import os
 import shutil
 from pathlib import Path
 
-from castpub.build import PARALLEL_MIN, Workers
+from castpub.build import FEWER_COLLECTIONS, PARALLEL_MIN, Workers
 from conftest import run_castpub, write_episode
 from test_store import import_all
 
@@ -243,3 +244,13 @@ def test_workers_started_while_reading_do_the_work() -> None:
     with Workers(2) as workers:
         workers.start_for(PARALLEL_MIN)  # and then not needed: closing waits for them
     assert workers.count == 2
+
+
+def _thresholds(_: int) -> tuple[int, int, int]:
+    return gc.get_threshold()
+
+
+def test_workers_collect_garbage_as_rarely_as_the_build() -> None:
+    with Workers(2) as workers:
+        found = set(workers.map(_thresholds, list(range(PARALLEL_MIN))))
+    assert found == {FEWER_COLLECTIONS}

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
 OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
+# The garbage collector's thresholds during a build (fewer_collections) and in its workers.
+FEWER_COLLECTIONS = (100_000, 50, 100)
 # Below this many episodes to parse or render, starting worker processes costs more than it saves.
 PARALLEL_MIN = 200
 # Bytes asked for in the first read of an episode file read again to render it: most are a few
@@ -368,13 +370,21 @@ class Workers:
             context = get_context("forkserver")
             context.set_forkserver_preload(["castpub.build"])
             self._pool = ProcessPoolExecutor(
-                self.count, mp_context=context, initializer=give_back_large_blocks
+                self.count, mp_context=context, initializer=_worker_started
             )
         return self._pool
 
 
 # glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).
 M_MMAP_THRESHOLD = -3
+
+
+def _worker_started() -> None:
+    give_back_large_blocks()
+    # A worker's episodes and notes are plain data, as the build's are (fewer_collections):
+    # with the default thresholds, young collections walked each chunk's results again and
+    # again while it was made.
+    gc.set_threshold(*FEWER_COLLECTIONS)
 
 
 def give_back_large_blocks() -> None:
@@ -624,7 +634,7 @@ def fewer_collections() -> Iterator[None]:
     nothing: a third of a second of a one-episode rebuild. Young collections still run, so
     whatever cycles a library makes are still freed."""
     before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*FEWER_COLLECTIONS)
     try:
         yield
     finally:

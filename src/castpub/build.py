@@ -306,14 +306,14 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _started_early(self) -> None:
+    def _wait_for_start(self) -> None:
         """Wait for start_for's thread, if any: the pool is made in one thread at a time."""
         if self._starting is not None:
             self._starting.join()
             self._starting = None
 
     def close(self) -> None:
-        self._started_early()
+        self._wait_for_start()
         self._stop()
 
     def _stop(self) -> None:
@@ -341,7 +341,7 @@ class Workers:
             self.count = 1
 
     def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
-        self._started_early()
+        self._wait_for_start()
         if self.count < 2 or len(jobs) < PARALLEL_MIN:
             return [function(job) for job in jobs]
         from concurrent.futures.process import BrokenProcessPool

@@ -198,18 +198,14 @@ class Copies:
         if found is None:
             return None
         source, rss_fd, rss_start, rss_end, atom_fd, atom_start, atom_end = found
-        numbered = item is not source
-        if numbered and (
-            source.number is not None or item.number is None or item.numbered(None) != source
-        ):
+        number = None if item is source else item.number  # the one to put in, if any
+        if item is not source and (number is None or item.numbered(None) != source):
             return None
         rss = os.pread(rss_fd, rss_end - rss_start, rss_start)
         atom = os.pread(atom_fd, atom_end - atom_start, atom_start)
         if len(rss) != rss_end - rss_start or len(atom) != atom_end - atom_start:
             return None
-        if numbered and item.number is not None:
-            rss = renumbered(rss, item.number)
-        return rss, atom
+        return rss if number is None else renumbered(rss, number), atom
 
     def close(self) -> None:
         for fd in self._fds:

@@ -411,15 +411,24 @@ def write_cache_file(path: Path, data: bytes) -> bool:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # Not renamed over the old file: ext4 then allocates the new one's blocks there and then
+        # (auto_da_alloc, for files replaced without an fsync), 5-20 ms a record. A crash in
+        # between leaves no record, which costs the next build its shortcuts, never a wrong result.
+        with suppress(FileNotFoundError):
+            os.unlink(path)
         os.replace(tmp, path)
     except OSError:
         return False
     return True
 
 
+# marshal's format 2, which shares no objects: format 4 looks up every object with more than one
+# reference (all of a build's, which the records share with the feeds) in a table, and wrote a
+# one-episode rebuild's records in twice the time (0.15 s against 0.08 s at 10 000 episodes).
+RECORD_FORMAT = 2
 # A record starts with what wrote it: marshal's format may change between Python versions.
 RECORD_HEADER = (
-    f"castpub record {marshal.version} {sys.version_info[0]}.{sys.version_info[1]}\n".encode()
+    f"castpub record {RECORD_FORMAT} {sys.version_info[0]}.{sys.version_info[1]}\n".encode()
 )
 
 
@@ -433,7 +442,7 @@ def write_record(path: Path, value: Any) -> bool:
 
 def record_bytes(value: Any) -> bytes:
     """What write_record writes for value."""
-    return RECORD_HEADER + marshal.dumps(value)
+    return RECORD_HEADER + marshal.dumps(value, RECORD_FORMAT)
 
 
 class LaterRecords:

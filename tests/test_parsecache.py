@@ -3,6 +3,7 @@ parse gives, field for field, and anything that could make it differ is a miss."
 
 from __future__ import annotations
 
+import json
 import marshal
 from dataclasses import replace
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 from castpub.build import Project, load_project
 from castpub.episodes import Episode
 from castpub.output import RECORD_HEADER, read_record, write_record
-from castpub.parsecache import ParseCache
-from castpub.unchanged import read_inputs
+from castpub.parsecache import ParseCache, load_store_cached
+from castpub.store import load_store
+from castpub.unchanged import content_hash, read_inputs
 from conftest import write_episode
 
 # Front matter of the kinds the real blogs use, each stored and read back.
@@ -136,3 +138,39 @@ def test_files_with_problems_are_never_cached(make_project) -> None:
     with pytest.raises(Exception, match="season"):
         _project(root, cache)
     assert "2021-06-01-broken.md" not in cache.kept
+
+
+def _write_store(path: Path, title: str) -> bytes:
+    video = {"id": "T8xLm1c9rHf", "title": title, "duration": 61, "chapters": []}
+    data = {"version": 1, "videos": {video["id"]: video}, "playlists": {}, "media": {}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path.read_bytes()
+
+
+def test_store_record_answers_only_for_the_same_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "youtube.json"
+    record = tmp_path / ".castpub-cache" / "store.marshal"
+    raw = _write_store(path, "First")
+    first = load_store_cached(tmp_path, path, raw, content_hash(raw))
+    assert first == load_store(path) and record.is_file()
+    path.unlink()  # the record answers for the same hash: neither the file nor bytes needed
+    assert load_store_cached(tmp_path, path, None, content_hash(raw)) == first
+
+    raw = _write_store(path, "Second")
+    second = load_store_cached(tmp_path, path, raw, content_hash(raw))
+    assert second == load_store(path) != first
+    assert second.video("T8xLm1c9rHf").title == "Second"  # type: ignore[union-attr]
+
+    record.write_bytes(b"\x00garbage")  # a damaged record is only a miss, then made again
+    assert load_store_cached(tmp_path, path, raw, content_hash(raw)) == second
+    assert read_record(record)["hash"] == content_hash(raw)
+
+
+def test_store_record_is_not_made_when_caching_is_off(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "youtube.json"
+    raw = _write_store(path, "First")
+    assert load_store_cached(tmp_path, path, raw, content_hash(raw), enabled=False) == (
+        load_store(path)
+    )
+    assert not (tmp_path / ".castpub-cache").exists()

@@ -35,7 +35,7 @@ from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same_bytes
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
-from castpub.parsecache import ParseCache, entry_for
+from castpub.parsecache import ParseCache, entry_for, load_store_cached
 from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
@@ -132,7 +132,13 @@ def load_project(
     """Read podcast.yaml, the store and every episode (or parse the bytes `inputs` read, taking
     unchanged files from `parsed`); raise with every problem found."""
     show = inputs.show if inputs else load_show(root)
-    store = load_store(show.store_path, inputs.store_bytes if inputs else None)
+    if inputs is None:
+        store = load_store(show.store_path)
+    else:
+        enabled = parsed is not None and parsed.path is not None
+        store = load_store_cached(
+            show.root, show.store_path, inputs.store_bytes, inputs.store, enabled
+        )
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []

@@ -46,8 +46,8 @@ from castpub.notes import Notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import Confined, LaterRecords, Staging
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
-from castpub.parsecache import decode_date
-from castpub.store import Store, load_store
+from castpub.parsecache import decode_date, load_store_cached
+from castpub.store import Store
 from castpub.unchanged import Inputs, LastBuild, Summary, split_counts, summarize
 from castpub.websub import announce, hub_links
 
@@ -198,7 +198,7 @@ class _Rebuild:
         with watch.stage("render"):
             due = [e for e in episodes.values() if e.published and e.date <= self.now]
             cache = RenderCache.for_show(show.root)
-            store = load_store(show.store_path, inputs.store_bytes)
+            store = load_store_cached(show.root, show.store_path, inputs.store_bytes, inputs.store)
             notes = render_all(Project(show, store, due, [], links), due, cache)
         with watch.stage("assemble"):
             new_feeds = assemble(show, due, notes, store, links) if due else []

@@ -227,6 +227,7 @@ class LastBuild:
         self.root = root
         self.path = root / CACHE_DIR / RECORD_NAME
         self._record: dict[str, Any] | None = None
+        self._episodes: list[tuple[str, str, bool, str]] | None = None
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -242,7 +243,10 @@ class LastBuild:
         return self._record
 
     def episodes(self) -> list[tuple[str, str, bool, str]]:
-        """(file name, hash, published, ISO date) of every episode file the record names."""
+        """(file name, hash, published, ISO date) of every episode file the record names (made
+        once: a rebuild asks three times)."""
+        if self._episodes is not None:
+            return self._episodes
         columns = self.record()["episodes"]
         names, digests, published, dates = (
             columns[k] for k in ("names", "digests", "published", "dates")
@@ -250,6 +254,7 @@ class LastBuild:
         rows = list(zip(names, digests, published, dates, strict=True))
         if not all(type(n) is str and type(h) is str and type(d) is str for n, h, _, d in rows):
             raise TypeError("not an episode row")
+        self._episodes = rows
         return rows
 
     def files(self) -> dict[str, tuple[int, int]]:

@@ -3,9 +3,11 @@
 import gc
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from castpub.build import FEWER_COLLECTIONS, PARALLEL_MIN, Workers
+from castpub.output import TEMP_SUFFIX
 from conftest import run_castpub, write_episode
 from test_store import import_all
 
@@ -214,6 +216,47 @@ def test_unreadable_published_feed_stops_the_build(make_project) -> None:
     assert feed.read_text() == conflicted
     feed.unlink()
     build(root)  # deleting it is the way to publish anew
+
+
+def _many_episodes(root: Path) -> None:
+    """Enough episodes for the build to render them in worker processes (with two cores)."""
+    for n in range(PARALLEL_MIN + 10):
+        day = f"2019-{n // 28 + 1:02d}-{n % 28 + 1:02d}"
+        write_episode(
+            root,
+            f"{day}-guest-{n}.md",
+            f"title: 'Guest {n}'\nauthor: rbowen\ndate: {day} 10:00:00 UTC",
+            f"Guest {n} on *storage* & <b>upgrades</b>.\n\nRich: What changed in {n}?\n\n"
+            f"Amy: The [docs](https://docs.example.org/{n}).\n",
+        )
+
+
+def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one(
+    make_project,
+) -> None:
+    """A build into a feeds/ without transcripts/ has each page written by whichever process
+    renders its notes, into a folder renamed into place at the commit; a build into an existing
+    transcripts/ stages page by page. Same bytes, and the pages world-readable either way."""
+    whole, one_by_one = make_project("seed", "whole"), make_project("seed", "one-by-one")
+    for root in (whole, one_by_one):
+        _many_episodes(root)
+    (one_by_one / "feeds" / "transcripts").mkdir(parents=True)
+    leftover = whole / "feeds" / f".transcripts.0123abcd{TEMP_SUFFIX}"
+    leftover.mkdir(parents=True)  # as a build killed before its commit leaves it
+    (leftover / "old.html").write_bytes(b"half")
+    old_umask = os.umask(0o077)
+    try:
+        build(whole)
+        build(one_by_one, "--no-cache")
+    finally:
+        os.umask(old_umask)
+    assert {k: v[0] for k, v in snapshot(whole).items()} == {
+        k: v[0] for k, v in snapshot(one_by_one).items()
+    }
+    pages = list((whole / "feeds" / "transcripts").iterdir())
+    assert len(pages) == PARALLEL_MIN + 11  # and the seed episode
+    assert {stat.S_IMODE(p.stat().st_mode) for p in pages} == {0o644}
+    assert not [p for p in (whole / "feeds").rglob("*") if TEMP_SUFFIX in p.name]
 
 
 def _double_outside(job: tuple[int, int]) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from castpub.output import FSYNC_AT_MOST, TEMP_SUFFIX, Staging, same_bytes
+from castpub.output import FSYNC_AT_MOST, TEMP_SUFFIX, Staging, remove_leftovers, same_bytes
 
 
 def temporaries(root: Path) -> list[Path]:
@@ -109,3 +109,72 @@ def test_an_existing_folder_is_compared_and_a_file_in_it_replaced(tmp_path: Path
         assert not staging.add(folder / "y.html", b"same")
         staging.commit()
     assert (folder / "x.html").read_bytes() == b"new"
+
+
+def written_elsewhere(folder: str, name: str, data: bytes) -> None:
+    """A file written into a staged folder by another process (a renderer)."""
+    Path(folder, name).write_bytes(data)
+
+
+def test_a_staged_folder_appears_whole_at_commit(tmp_path: Path) -> None:
+    target = tmp_path / "feeds" / "transcripts"
+    with Staging() as staging:
+        folder = staging.stage_folder(target)
+        assert folder is not None and Path(folder).is_dir()
+        for name in ("a.html", "b.html"):
+            written_elsewhere(folder, name, name.encode())
+            staging.adopt(folder, name)
+        staging.add(tmp_path / "feeds" / "podcast.xml", b"<rss/>")
+        assert not target.exists()
+        assert staging.staged()[target / "a.html"][0] == len(b"a.html")
+        done = staging.commit()
+    assert sorted(done) == [
+        tmp_path / "feeds" / "podcast.xml",
+        target / "a.html",
+        target / "b.html",
+    ]
+    assert sorted(p.name for p in target.iterdir()) == ["a.html", "b.html"]
+    assert (target / "b.html").read_bytes() == b"b.html"
+    assert temporaries(tmp_path) == []
+
+
+def test_an_existing_folder_is_not_staged_whole(tmp_path: Path) -> None:
+    (tmp_path / "transcripts").mkdir()
+    with Staging() as staging:
+        assert staging.stage_folder(tmp_path / "transcripts") is None
+
+
+def test_an_abandoned_staged_folder_leaves_nothing(tmp_path: Path) -> None:
+    with Staging() as staging:
+        folder = staging.stage_folder(tmp_path / "feeds" / "transcripts")
+        assert folder is not None
+        written_elsewhere(folder, "a.html", b"A")
+        staging.adopt(folder, "a.html")
+    assert list(tmp_path.iterdir()) == []  # not even feeds/, which it made
+
+
+def test_a_staged_folder_made_meanwhile_is_filled_file_by_file(tmp_path: Path) -> None:
+    target = tmp_path / "transcripts"
+    with Staging() as staging:
+        folder = staging.stage_folder(target)
+        assert folder is not None
+        written_elsewhere(folder, "a.html", b"A")
+        staging.adopt(folder, "a.html")
+        written_elsewhere(folder, "stray.html", b"never adopted")
+        target.mkdir()
+        (target / "other.html").write_bytes(b"someone else's")
+        assert staging.commit() == [target / "a.html"]
+    assert sorted(p.name for p in target.iterdir()) == ["a.html", "other.html"]
+    assert temporaries(tmp_path) == []
+
+
+def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    staged = tmp_path / "transcripts" / f"x.html.0123abcd1{TEMP_SUFFIX}"
+    folder = tmp_path / f".chapters.0123abcd{TEMP_SUFFIX}"
+    staged.parent.mkdir()
+    staged.write_bytes(b"half")
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"{}")
+    (tmp_path / "kept.xml").write_bytes(b"<rss/>")
+    remove_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept.xml", "transcripts"]

@@ -53,8 +53,13 @@ PARALLEL_MIN = 200
 # Bytes asked for in the first read of an episode file read again to render it: most are a few
 # kilobytes, read whole at once.
 BODY_READ = 1 << 16
-# (body or None to read it from the file, the file, its hash, video, chapters, description)
-RenderArgs = tuple[str | None, Path, str, VideoInfo | None, tuple[Chapter, ...], str | None]
+# (where the transcript page goes, title, language, link): see PageFolder
+PageArgs = tuple[str, str, str, str]
+# (body or None to read it from the file, the file, its hash, video, chapters, description, and
+# the transcript page to write, if any)
+RenderArgs = tuple[
+    str | None, Path, str, VideoInfo | None, tuple[Chapter, ...], str | None, PageArgs | None
+]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -86,6 +91,29 @@ class Project:
     # Each episode's link by id, made once: the duplicate check, the items and the transcripts
     # all need it (formatting 10 000 links three times cost a quarter of a second).
     links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageFolder:
+    """A staged folder (Staging.stage_folder) that becomes feeds/transcripts/: when that folder
+    does not exist yet, each episode's transcript page is written there by whichever process
+    renders its notes, as soon as it has them, instead of being sent back to this process,
+    staged under a name of its own and renamed into place file by file."""
+
+    path: str
+    language: str
+    written: set[str] = field(default_factory=set)  # the ids of the episodes whose page is
+
+    def args(self, episode: Episode, link: str) -> PageArgs:
+        return (f"{self.path}/{episode.id}.html", episode.title, self.language, link)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file `outputs` reports as already written into a staged folder."""
+
+    folder: str
+    name: str
 
 
 @dataclass
@@ -247,9 +275,11 @@ def render_all(
     episodes: list[Episode],
     cache: RenderCache | None = None,
     workers: Workers | None = None,
+    pages: PageFolder | None = None,
 ) -> dict[str, Notes]:
     """Notes of every episode: from the cache when its inputs are unchanged, else rendered (in
-    `workers` processes when there are enough to pay for starting them)."""
+    `workers` processes when there are enough to pay for starting them). With `pages`, the
+    transcript page of each episode rendered is written into it."""
     cache = cache or RenderCache(None)
     notes: dict[str, Notes] = {}
     missing: list[tuple[Episode, str, RenderArgs]] = []
@@ -262,6 +292,8 @@ def render_all(
         hit = cache.get(key) if key else None
         if hit is None:
             chapters = video.chapters if video else ()
+            link = project.links.get(episode.id) or episode_link(project.show, episode)
+            page = pages.args(episode, link) if pages else None
             args = (
                 episode.body,
                 episode.path,
@@ -269,13 +301,16 @@ def render_all(
                 video,
                 chapters,
                 episode.description,
+                page,
             )
             missing.append((episode, key, args))
         else:
             notes[episode.id] = hit
     rendered = (workers or Workers(1)).map(_render_one, [args for _, _, args in missing])
     changed = []
-    for (episode, key, _), result in zip(missing, rendered, strict=True):
+    for (episode, key, _), (result, page_written) in zip(missing, rendered, strict=True):
+        if page_written and pages is not None:
+            pages.written.add(episode.id)
         if result is None:
             changed.append(
                 Problem(episode.path, None, "changed while castpub was building", "run it again")
@@ -290,11 +325,40 @@ def render_all(
     return notes
 
 
-def _render_one(args: RenderArgs) -> Notes | None:
-    body, path, digest, video, chapters, description = args
+def _render_one(args: RenderArgs) -> tuple[Notes | None, bool]:
+    """The notes (None for a file changed since it was parsed), and whether the transcript
+    page asked for was written."""
+    body, path, digest, video, chapters, description, page = args
     if body is None:
         body = read_body(path, digest)
-    return None if body is None else render_notes(body, video, chapters, description)
+    if body is None:
+        return None, False
+    notes = render_notes(body, video, chapters, description)
+    return notes, page is not None and write_page(page, notes)
+
+
+def write_page(page: PageArgs, notes: Notes) -> bool:
+    """Write an episode's transcript page into its staged folder; False when it cannot be (the
+    build then stages it itself, and reports what fails there). Over a page there already: the
+    same episode rendered again after a worker died."""
+    target, title, language, link = page
+    data = transcript_page(title, language, notes.transcript, link)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return False
+    try:
+        os.fchmod(fd, 0o644)  # as Staging makes every file, whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError:
+        os.close(fd)
+        with suppress(OSError):
+            os.unlink(target)
+        return False
+    os.close(fd)
+    return True
 
 
 class Workers:
@@ -418,11 +482,14 @@ def outputs(
     index: PublishedIndex | None = None,
     open_file: Callable[[str], StagedFile] | None = None,
     item_keys: dict[int, str] | None = None,
-) -> Iterator[tuple[str, bytes | StagedFile | None]]:
+    pages: PageFolder | None = None,
+) -> Iterator[tuple[str, bytes | StagedFile | Written | None]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
     Each transcript in `notes` is emptied once its file is produced. With `open_file`, feeds are
     written straight into staged files (yielded instead of bytes). None stands for a file that
-    `fragments` knows an earlier build wrote with the same content, still untouched.
+    `fragments` knows an earlier build wrote with the same content, still untouched. With
+    `pages`, transcript pages are written into that folder (if the renderer has not already)
+    and yielded as Written.
 
     With `fragments`, items that an earlier build already serialized are copied from the feed
     files it wrote, and where each item lies in the new files is recorded for the next build.
@@ -432,7 +499,7 @@ def outputs(
     for episode in episodes:
         link = project.links.get(episode.id) or episode_link(show, episode)  # as its item's
         video = project.store.video(episode.video.video_id) if episode.video else None
-        yield from episode_files(show, episode, notes[episode.id], link, video, pool)
+        yield from episode_files(show, episode, notes[episode.id], link, video, pool, pages)
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
         notes[episode.id] = replace(notes[episode.id], transcript=b"")
@@ -515,9 +582,11 @@ def episode_files(
     link: str,
     video: VideoInfo | None,
     pool: FragmentPool,
-) -> Iterator[tuple[str, bytes | None]]:
+    pages: PageFolder | None = None,
+) -> Iterator[tuple[str, bytes | Written | None]]:
     """The transcript page and chapters file of one episode due, or None for one that `pool`
-    knows an earlier build wrote with the same content, untouched since."""
+    knows an earlier build wrote with the same content, untouched since; with `pages`, the
+    transcript page is written into that folder and yielded as Written."""
     salt = feed_salt()
     relpath = transcript_file(episode.id)
     # A transcript is named by the render key of its notes and what else goes in the page:
@@ -525,6 +594,10 @@ def episode_files(
     key = notes.key and content_key(salt, notes.key, episode.title, show.language, link)
     if key and pool.kept(relpath, key):
         yield relpath, None
+    elif pages is not None and (
+        episode.id in pages.written or write_page(pages.args(episode, link), notes)
+    ):
+        yield relpath, Written(pages.path, f"{episode.id}.html")
     else:
         yield relpath, transcript_page(episode.title, show.language, notes.transcript, link)
     if video and video.chapters:
@@ -543,11 +616,12 @@ def prepare(
     stopwatch: Stopwatch | None = None,
     workers: Workers | None = None,
     index: PublishedIndex | None = None,
+    pages: PageFolder | None = None,
 ) -> tuple[BuildResult, dict[str, Notes]]:
     watch = stopwatch or Stopwatch()
     published, drafts, scheduled = split_by_status(project.episodes, now)
     with watch.stage("render"):
-        notes = render_all(project, published, cache, workers)
+        notes = render_all(project, published, cache, workers, pages)
     with watch.stage("assemble"):
         feeds = assemble(project.show, published, notes, project.store, project.links)
     with watch.stage("guard"):
@@ -574,6 +648,7 @@ class _Prepared:
     index: PublishedIndex
     result: BuildResult
     notes: dict[str, Notes]
+    pages: PageFolder | None = None
 
 
 def _read(
@@ -597,21 +672,21 @@ def _prepare_build(
     last: LastBuild,
     inputs: Inputs,
     workers: Workers,
-    parsed_hook: Callable[[Project], None] | None = None,
+    parsed_hook: Callable[[Project], PageFolder | None] | None = None,
 ) -> _Prepared:
     """What build and check_outputs share, once the inputs are read; parsed_hook is called
-    with the project once every episode is parsed."""
+    with the project once every episode is parsed, and may give the folder where the
+    transcript pages are to be written as they are rendered."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
     with watch.stage("read"):
         project = load_project(root, inputs, parsed, workers)
         parsed.save()
         del parsed  # its entries for 10 000 episodes are not needed past this point
-    if parsed_hook is not None:
-        parsed_hook(project)
+    pages = parsed_hook(project) if parsed_hook is not None else None
     cache = RenderCache.for_show(project.show.root, use_cache)
     index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
     try:
-        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index)
+        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index, pages)
     finally:
         workers.close()  # nothing else for them to do: their memory is given back now
         with watch.stage("render"):
@@ -620,7 +695,7 @@ def _prepare_build(
             # named by content, so they are worth keeping even when the guards refuse the
             # build or it only checks, and safe to save before the feeds are committed.
             cache.save()
-    return _Prepared(last, inputs, project, cache, index, result, notes)
+    return _Prepared(last, inputs, project, cache, index, result, notes, pages)
 
 
 def build(
@@ -681,7 +756,7 @@ def _build_with(
             last,
             inputs,
             workers,
-            lambda project: staging.reserve(_episode_file_paths(project, now, confined)),
+            lambda project: _stage_episode_files(project, now, confined, staging),
         )
         last, inputs, project = prepared.last, prepared.inputs, prepared.project
         cache, index, result = prepared.cache, prepared.index, prepared.result
@@ -702,6 +777,7 @@ def _build_with(
             index,
             lambda relpath: staging.open(confined.path(relpath)),
             item_keys,
+            prepared.pages,
         )
         while True:
             with watch.stage("serialize"):
@@ -713,6 +789,8 @@ def _build_with(
                 if data is None:
                     confined.check(relpath)  # kept, yet not through a folder leading out
                     staging.unchanged += 1
+                elif isinstance(data, Written):
+                    staging.adopt(data.folder, data.name)
                 elif isinstance(data, StagedFile):
                     staging.sync_soon()  # the first feed: every episode file is written
                     staging.finish(data)
@@ -750,14 +828,36 @@ def _build_with(
     return result
 
 
-def _episode_file_paths(project: Project, now: datetime, confined: Confined) -> list[Path]:
-    """The transcript and chapters files that episode_files makes for a build of project, in
-    the order outputs() writes them; none when one of them would lead out of feeds/ (the
-    build reports it when it gets there)."""
+def _stage_episode_files(
+    project: Project, now: datetime, confined: Confined, staging: Staging
+) -> PageFolder | None:
+    """Prepare the staging of the transcript and chapters files: a staged folder for the
+    transcripts when feeds/transcripts/ does not exist yet, and the temporary files of the
+    others made ahead (Staging.reserve)."""
     published, _, _ = split_by_status(project.episodes, now)
+    pages = None
+    # An id with a slash would lead out of the folder: such a build takes the usual way, which
+    # reports it.
+    if not any("/" in episode.id for episode in published):
+        with suppress(InvalidInput, OSError):
+            confined.check(transcript_file("_"))  # not through a folder leading out of feeds/
+            staged = staging.stage_folder((project.show.feeds_dir / transcript_file("_")).parent)
+            if staged is not None:
+                pages = PageFolder(staged, project.show.language)
+    staging.reserve(_episode_file_paths(published, project, confined, pages is None))
+    return pages
+
+
+def _episode_file_paths(
+    published: list[Episode], project: Project, confined: Confined, transcripts: bool
+) -> list[Path]:
+    """The chapters files (and with `transcripts` the transcript pages) that episode_files
+    makes for a build of project, in the order outputs() writes them; none when one of them
+    would lead out of feeds/ (the build reports it when it gets there)."""
     relpaths = []
     for episode in published:
-        relpaths.append(transcript_file(episode.id))
+        if transcripts:
+            relpaths.append(transcript_file(episode.id))
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
             relpaths.append(chapters_file(episode.id))
@@ -784,8 +884,8 @@ def check_outputs(
     confined = Confined(feeds_dir)
     for relpath, data in outputs(project, result.feeds, notes, result.published):
         wanted.add(relpath)
-        if data is None or isinstance(data, StagedFile):
-            continue  # neither happens here: no earlier build's record, no staged files
+        if data is None or isinstance(data, (StagedFile, Written)):
+            continue  # none happens here: no earlier build's record, no staging
         if not same_bytes(confined.path(relpath), data):
             differ.append(relpath)  # (no files are staged here: outputs writes only bytes)
     differ.extend(str(p.relative_to(feeds_dir)) for p in _stale(feeds_dir, wanted))

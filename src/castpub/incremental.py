@@ -428,10 +428,10 @@ class _Rebuild:
                     link = plan.links[episode.id]
                     for relpath, data in episode_files(show, episode, notes, link, video, pool):
                         wanted.add(relpath)
-                        if data is None:
-                            confined.check(relpath)
-                        else:
+                        if isinstance(data, bytes):  # (Written only with a page folder)
                             staging.add(confined.path(relpath), data)
+                        else:
+                            confined.check(relpath)
                 pool.carry_keys(dropped)
                 main_changed = False
                 for n, (feed, slots) in enumerate(zip(plan.feeds, plan.slots, strict=True)):

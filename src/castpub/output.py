@@ -1,7 +1,8 @@
 """The atomic writer: every file is either its complete old or its complete new version.
 
-A build stages each changed file under a temporary name beside its target, then renames them all
-into place at the end, so a build that fails or is killed midway leaves feeds/ as it was.
+A build stages each changed file under a temporary name beside its target (or, for a folder that
+does not exist yet, the whole folder under a temporary name), then renames them all into place at
+the end, so a build that fails or is killed midway leaves feeds/ as it was.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import marshal
 import os
 import secrets
+import shutil
 import stat
 import sys
 import tempfile
@@ -99,6 +101,8 @@ class Staging:
         self._syncs: dict[str, _Fsync] = {}  # started early, by temporary name
         self._early_sync: threading.Thread | None = None
         self._reserved: _Reservations | None = None
+        # Staged folders: temporary name -> (the folder it becomes, the names of its files).
+        self._staged_folders: dict[str, tuple[Path, list[str]]] = {}
 
     def __enter__(self) -> Staging:
         return self
@@ -157,6 +161,24 @@ class Staging:
             for tmp in self._reserved.stop():
                 Path(tmp).unlink(missing_ok=True)
             self._reserved = None
+
+    def stage_folder(self, folder: Path) -> str | None:
+        """A new, empty folder that the commit renames to `folder` whole, for files other
+        processes write into it (adopt() each); None when `folder` exists. One rename instead
+        of one per file, and no temporary name to make for each: a cold build's 10 000
+        transcripts are written by the processes that render them."""
+        if os.path.lexists(folder):
+            return None
+        if folder.parent not in self._folders:
+            self._make_folder(folder.parent)
+        tmp = f"{folder.parent}/.{folder.name}.{self._token}{TEMP_SUFFIX}"
+        os.mkdir(tmp)
+        self._staged_folders[tmp] = (folder, [])
+        return tmp
+
+    def adopt(self, staged_folder: str, name: str) -> None:
+        """Count a file written into a staged folder as staged: the commit publishes it."""
+        self._staged_folders[staged_folder][1].append(name)
 
     def open(self, path: Path) -> StagedFile:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
@@ -234,12 +256,14 @@ class Staging:
     def commit(self) -> list[Path]:
         """Make the staged bytes durable, then rename every file into place."""
         self._release()
-        if not self._pending:
+        adopted = sum(len(names) for _, names in self._staged_folders.values())
+        if not self._pending and not adopted:
+            self._remove_staged_folders()
             return []
         # The data is on disk before any rename makes it visible. For many files one sync costs
         # far less than an fsync per file; for a few (a rebuild's feeds), an fsync each does not
         # also flush whatever else is waiting to be written (the caches of the last build).
-        if len(self._pending) > FSYNC_AT_MOST:
+        if len(self._pending) + adopted > FSYNC_AT_MOST:
             if self._early_sync is not None:
                 self._early_sync.join()
             self._wait_for_syncs()
@@ -257,9 +281,32 @@ class Staging:
             done.append(path)
         folders = {os.path.dirname(tmp) for tmp, _ in self._pending}
         self._pending = []
+        for tmp_folder, (target, names) in self._staged_folders.items():
+            self._place_folder(tmp_folder, target, names)
+            done.extend(target / name for name in names)
+            folders.add(str(target.parent))
+        self._staged_folders = {}
         for folder in folders:
             _fsync_dir(folder)
         return done
+
+    def _place_folder(self, tmp_folder: str, folder: Path, names: list[str]) -> None:
+        """Rename a staged folder into place; file by file when `folder` has come to exist
+        since it was staged (then files not adopted stay behind, and are deleted)."""
+        try:
+            os.rename(tmp_folder, folder)
+            return
+        except OSError:
+            if not folder.is_dir():
+                raise
+        for name in names:
+            os.replace(f"{tmp_folder}/{name}", folder / name)
+        shutil.rmtree(tmp_folder, ignore_errors=True)
+
+    def _remove_staged_folders(self) -> None:
+        for tmp_folder in self._staged_folders:
+            shutil.rmtree(tmp_folder, ignore_errors=True)
+        self._staged_folders = {}
 
     def staged(self) -> dict[Path, tuple[int, int]]:
         """(size, mtime_ns) of each file the commit will put in place, as it will have them
@@ -268,6 +315,10 @@ class Staging:
         for tmp, path in self._pending:
             info = os.stat(tmp)
             found[path] = (info.st_size, info.st_mtime_ns)
+        for tmp_folder, (folder, names) in self._staged_folders.items():
+            for name in names:
+                info = os.stat(f"{tmp_folder}/{name}")
+                found[folder / name] = (info.st_size, info.st_mtime_ns)
         return found
 
     def abort(self) -> None:
@@ -278,6 +329,7 @@ class Staging:
         for tmp, _ in self._pending:
             Path(tmp).unlink(missing_ok=True)
         self._pending = []
+        self._remove_staged_folders()
         # Folders this staging made and nothing was put in: a failed build leaves no trace.
         for folder in sorted(self._new_folders, key=lambda p: len(p.parts), reverse=True):
             with suppress(OSError):
@@ -486,10 +538,13 @@ def read_record(path: Path) -> Any:
 
 
 def remove_leftovers(directory: Path) -> None:
-    """Delete temporary files a killed run left behind."""
+    """Delete temporary files and staged folders a killed run left behind."""
     if directory.is_dir():
-        for tmp in directory.rglob(f"*{TEMP_SUFFIX}"):
-            tmp.unlink(missing_ok=True)
+        for tmp in list(directory.rglob(f"*{TEMP_SUFFIX}")):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
 
 
 def _fsync_file(path: str | Path) -> None:

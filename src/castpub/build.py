@@ -37,6 +37,7 @@ from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import ParseCache, entry_for, load_store_cached
 from castpub.store import Chapter, Store, VideoInfo, load_store
+from castpub.text import xml_safe_utf8
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
 from castpub.websub import announce, hub_links
@@ -232,7 +233,9 @@ def read_body(path: Path, digest: str) -> str | None:
         data = read_file(str(path), BODY_READ)
     except OSError:
         return None
-    return body_from(data, path) if content_hash(data) == digest else None
+    if content_hash(data) != digest:
+        return None
+    return body_from(data, path, clean=xml_safe_utf8(data))  # as read_episode
 
 
 def _duplicates(episodes: list[Episode], links: dict[str, str]) -> list[Problem]:

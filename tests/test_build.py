@@ -220,14 +220,17 @@ def test_unreadable_published_feed_stops_the_build(make_project) -> None:
 
 def _many_episodes(root: Path) -> None:
     """Enough episodes for the build to render them in worker processes (with two cores)."""
+    import_all(root)
     for n in range(PARALLEL_MIN + 10):
         day = f"2019-{n // 28 + 1:02d}-{n % 28 + 1:02d}"
+        video = "M4gD1WSo5mA" if n % 3 else "YE7VzlLtp-4"  # with chapters, without
         write_episode(
             root,
             f"{day}-guest-{n}.md",
             f"title: 'Guest {n}'\nauthor: rbowen\ndate: {day} 10:00:00 UTC",
-            f"Guest {n} on *storage* & <b>upgrades</b>.\n\nRich: What changed in {n}?\n\n"
-            f"Amy: The [docs](https://docs.example.org/{n}).\n",
+            f"Guest {n} on *storage* & <b>upgrades</b>.\n\n"
+            f'<iframe src="https://www.youtube.com/embed/{video}"></iframe>\n\n'
+            f"Rich: What changed in {n}?\n\nAmy: The [docs](https://docs.example.org/{n}).\n",
         )
 
 
@@ -235,8 +238,9 @@ def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one
     make_project,
 ) -> None:
     """A build into a feeds/ without transcripts/ has each page written by whichever process
-    renders its notes, into a folder renamed into place at the commit; a build into an existing
-    transcripts/ stages page by page. Same bytes, and the pages world-readable either way."""
+    renders its notes, into a folder renamed into place at the commit (and the chapters files
+    likewise); a build into an existing transcripts/ stages file by file. Same bytes, and the
+    files world-readable either way."""
     whole, one_by_one = make_project("seed", "whole"), make_project("seed", "one-by-one")
     for root in (whole, one_by_one):
         _many_episodes(root)
@@ -255,7 +259,9 @@ def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one
     }
     pages = list((whole / "feeds" / "transcripts").iterdir())
     assert len(pages) == PARALLEL_MIN + 11  # and the seed episode
-    assert {stat.S_IMODE(p.stat().st_mode) for p in pages} == {0o644}
+    chapters = list((whole / "feeds" / "chapters").iterdir())
+    assert len(chapters) > PARALLEL_MIN // 2
+    assert {stat.S_IMODE(p.stat().st_mode) for p in pages + chapters} == {0o644}
     assert not [p for p in (whole / "feeds").rglob("*") if TEMP_SUFFIX in p.name]
 
 

@@ -99,10 +99,12 @@ class PageFolder:
     """A staged folder (Staging.stage_folder) that becomes feeds/transcripts/: when that folder
     does not exist yet, each episode's transcript page is written there by whichever process
     renders its notes, as soon as it has them, instead of being sent back to this process,
-    staged under a name of its own and renamed into place file by file."""
+    staged under a name of its own and renamed into place file by file. The chapters files go
+    to a staged folder of their own too, if feeds/chapters/ does not exist either."""
 
     path: str
     language: str
+    chapters: str | None = None
     written: set[str] = field(default_factory=set)  # the ids of the episodes whose page is
 
     def args(self, episode: Episode, link: str) -> PageArgs:
@@ -345,7 +347,11 @@ def write_page(page: PageArgs, notes: Notes) -> bool:
     build then stages it itself, and reports what fails there). Over a page there already: the
     same episode rendered again after a worker died."""
     target, title, language, link = page
-    data = transcript_page(title, language, notes.transcript, link)
+    return write_new(target, transcript_page(title, language, notes.transcript, link))
+
+
+def write_new(target: str, data: bytes) -> bool:
+    """Write a file of a staged folder; False when it cannot be."""
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except (OSError, ValueError):  # ValueError: a NUL in the name
@@ -607,8 +613,12 @@ def episode_files(
         relpath = chapters_file(episode.id)
         if pool.kept(relpath, content_key(salt, repr(video.chapters))):
             yield relpath, None
+            return
+        data, name = chapters_json(video.chapters), f"{episode.id}.json"
+        if pages and pages.chapters and write_new(f"{pages.chapters}/{name}", data):
+            yield relpath, Written(pages.chapters, name)
         else:
-            yield relpath, chapters_json(video.chapters)
+            yield relpath, data
 
 
 def prepare(
@@ -834,33 +844,36 @@ def _build_with(
 def _stage_episode_files(
     project: Project, now: datetime, confined: Confined, staging: Staging
 ) -> PageFolder | None:
-    """Prepare the staging of the transcript and chapters files: a staged folder for the
-    transcripts when feeds/transcripts/ does not exist yet, and the temporary files of the
-    others made ahead (Staging.reserve)."""
+    """Prepare the staging of the transcript and chapters files: staged folders when
+    feeds/transcripts/ (and feeds/chapters/) do not exist yet, else the temporary files of the
+    files in new folders made ahead (Staging.reserve)."""
     published, _, _ = split_by_status(project.episodes, now)
     pages = None
     # An id with a slash would lead out of the folder: such a build takes the usual way, which
     # reports it.
     if not any("/" in episode.id for episode in published):
         with suppress(InvalidInput, OSError):
-            confined.check(transcript_file("_"))  # not through a folder leading out of feeds/
-            staged = staging.stage_folder((project.show.feeds_dir / transcript_file("_")).parent)
+            for relpath in (transcript_file("_"), chapters_file("_")):
+                confined.check(relpath)  # not through a folder leading out of feeds/
+            feeds = project.show.feeds_dir
+            staged = staging.stage_folder((feeds / transcript_file("_")).parent)
             if staged is not None:
-                pages = PageFolder(staged, project.show.language)
-    staging.reserve(_episode_file_paths(published, project, confined, pages is None))
+                chapters = staging.stage_folder((feeds / chapters_file("_")).parent)
+                pages = PageFolder(staged, project.show.language, chapters)
+    if pages is None:
+        staging.reserve(_episode_file_paths(published, project, confined))
     return pages
 
 
 def _episode_file_paths(
-    published: list[Episode], project: Project, confined: Confined, transcripts: bool
+    published: list[Episode], project: Project, confined: Confined
 ) -> list[Path]:
-    """The chapters files (and with `transcripts` the transcript pages) that episode_files
-    makes for a build of project, in the order outputs() writes them; none when one of them
-    would lead out of feeds/ (the build reports it when it gets there)."""
+    """The transcript and chapters files that episode_files makes for a build of project, in
+    the order outputs() writes them; none when one of them would lead out of feeds/ (the
+    build reports it when it gets there)."""
     relpaths = []
     for episode in published:
-        if transcripts:
-            relpaths.append(transcript_file(episode.id))
+        relpaths.append(transcript_file(episode.id))
         video = project.store.video(episode.video.video_id) if episode.video else None
         if video and video.chapters:
             relpaths.append(chapters_file(episode.id))

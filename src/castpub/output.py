@@ -282,6 +282,9 @@ class Staging:
         folders = {os.path.dirname(tmp) for tmp, _ in self._pending}
         self._pending = []
         for tmp_folder, (target, names) in self._staged_folders.items():
+            if not names:  # a folder with nothing in it is not published
+                shutil.rmtree(tmp_folder, ignore_errors=True)
+                continue
             self._place_folder(tmp_folder, target, names)
             done.extend(target / name for name in names)
             folders.add(str(target.parent))

@@ -4,6 +4,8 @@ files are not touched; nothing is left behind when staging fails or is abandoned
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import stat
 from pathlib import Path
 
@@ -178,3 +180,38 @@ def test_leftovers_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     (tmp_path / "kept.xml").write_bytes(b"<rss/>")
     remove_leftovers(tmp_path)
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept.xml", "transcripts"]
+
+
+def test_a_file_written_aside_holds_every_byte_in_order(tmp_path: Path) -> None:
+    pieces = [bytes([n % 251]) * (7000 + n % 13) for n in range(1500)]  # past two chunks
+    with Staging() as staging:
+        staged = staging.open(tmp_path / "feed.xml", aside=True)
+        for piece in pieces[:700]:
+            staged.handle.write(piece)
+        staged.handle.flush()  # everything so far is in the file, for a reader to copy
+        assert Path(staged.tmp).read_bytes() == b"".join(pieces[:700])
+        for piece in pieces[700:]:
+            staged.handle.write(piece)
+        staging.finish(staged)
+        staging.commit()
+    assert (tmp_path / "feed.xml").read_bytes() == b"".join(pieces)
+    assert temporaries(tmp_path) == []
+
+
+def test_a_write_that_fails_aside_fails_the_staging(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(b"published")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails, EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limit[1]))
+    try:
+        with Staging() as staging:
+            staged = staging.open(tmp_path / "feed.xml", aside=True)
+            with pytest.raises(OSError):
+                for _ in range(10):
+                    staged.handle.write(b"x" * (1 << 20))
+                staging.finish(staged)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, handler)
+    assert (tmp_path / "feed.xml").read_bytes() == b"published"
+    assert temporaries(tmp_path) == []

@@ -33,7 +33,14 @@ from castpub.itemsrecord import save_record
 from castpub.model import Feed, FeedLink
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Confined, StagedFile, Staging, remove_leftovers, same_bytes
+from castpub.output import (
+    Confined,
+    StagedFile,
+    Staging,
+    remove_leftovers,
+    same_bytes,
+    write_all,
+)
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import ParseCache, entry_for, load_store_cached
 from castpub.store import Chapter, Store, VideoInfo, load_store
@@ -358,9 +365,7 @@ def write_new(target: str, data: bytes) -> bool:
         return False
     try:
         os.fchmod(fd, 0o644)  # as Staging makes every file, whatever the umask
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
     except OSError:
         os.close(fd)
         with suppress(OSError):
@@ -788,7 +793,7 @@ def _build_with(
             result.published,
             fragments,
             index,
-            lambda relpath: staging.open(confined.path(relpath)),
+            lambda relpath: staging.open(confined.path(relpath), aside=True),
             item_keys,
             prepared.pages,
         )

@@ -35,11 +35,18 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 from castpub import __version__
 from castpub.notes import Notes
-from castpub.output import LaterRecords, keep_record, read_record, write_cache_file
+from castpub.output import (
+    ByteSink,
+    LaterRecords,
+    keep_record,
+    read_record,
+    write_all,
+    write_cache_file,
+)
 from castpub.store import VideoInfo
 from castpub.versions import library_version
 
@@ -276,17 +283,11 @@ def _append(
         chunk.append(data)
         chunk_size += len(data)
         if chunk_size >= _WRITE_CHUNK:
-            _write_all(fd, b"".join(chunk))
+            write_all(fd, b"".join(chunk))
             chunk, chunk_size = [], 0
     if chunk:
-        _write_all(fd, b"".join(chunk))
+        write_all(fd, b"".join(chunk))
     return rows
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _encode(key: str, notes: Notes) -> bytes:
@@ -554,7 +555,7 @@ class FragmentPool:
             return None
         return written.items
 
-    def copy(self, relpath: str, kind: str, run: list[tuple[int, int]], out: BinaryIO) -> bool:
+    def copy(self, relpath: str, kind: str, run: list[tuple[int, int]], out: ByteSink) -> bool:
         """Copy fragments lying end to end in the old relpath (spans from `spans`) to out, a few
         megabytes per read instead of one read per item. False when the file cannot be read or
         a span does not hold a whole fragment: what was written is then to be thrown away."""

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
-from typing import Any, BinaryIO
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 
@@ -24,6 +24,7 @@ from castpub.errors import invalid
 from castpub.items import item_fragments, renumbered
 from castpub.links import FeedLinksExtension
 from castpub.model import Feed, Item
+from castpub.output import ByteSink
 from castpub.podcast20 import Podcast20EntryExtension, Podcast20Extension
 
 GENERATOR = "castpub"
@@ -219,7 +220,7 @@ def serialize_feed(
     keys: list[str],
     reuse: Reuse,
     memo: dict[tuple[str, str], bytes] | None = None,
-    out: tuple[BinaryIO, BinaryIO] | None = None,
+    out: tuple[ByteSink, ByteSink] | None = None,
     copies: Copies | None = None,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
@@ -281,11 +282,11 @@ class Assembly:
     BytesIO rather than a list joined at the end: getvalue() hands over the buffer itself when
     nothing else holds it, so a feed's bytes are in memory once, not as fragments plus a copy."""
 
-    def __init__(self, head: bytes, tail: bytes, out: BinaryIO | None = None) -> None:
+    def __init__(self, head: bytes, tail: bytes, out: ByteSink | None = None) -> None:
         self.buffer: io.BytesIO | None = None
         if out is None:
             self.buffer = out = io.BytesIO()
-        self.out: BinaryIO = out
+        self.out: ByteSink = out
         self.out.write(head)
         self.offset = len(head)  # counted, not asked: tell() on a buffered file flushes
         self.tail = tail

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, NamedTuple
 
 from castpub.assemble import EPOCH, assemble, episode_link, make_feed
 from castpub.build import (
@@ -44,7 +44,7 @@ from castpub.itemsrecord import feed_row, forget, instant, item_row, load, plain
 from castpub.model import Enclosure, Feed, Item
 from castpub.notes import Notes
 from castpub.opml import OPML_PATH, feeds_opml
-from castpub.output import Confined, LaterRecords, Staging
+from castpub.output import ByteSink, Confined, LaterRecords, Staging
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import decode_date, load_store_cached
 from castpub.store import Store
@@ -534,7 +534,7 @@ class _Rebuild:
         if spans is None:
             raise _Fallback
         staged = staging.open(confined.path(relpath))
-        out: BinaryIO = staged.handle
+        out = staged.handle
         out.write(head)
         offset = len(head)
         placed = []
@@ -561,7 +561,7 @@ class _Rebuild:
 
     @staticmethod
     def _copy(
-        pool: FragmentPool, relpath: str, kind: str, run: list[tuple[int, int]], out: BinaryIO
+        pool: FragmentPool, relpath: str, kind: str, run: list[tuple[int, int]], out: ByteSink
     ) -> None:
         if run and not pool.copy(relpath, kind, run, out):
             raise _Fallback

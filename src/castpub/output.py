@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import queue
 import secrets
 import shutil
 import stat
@@ -17,7 +18,7 @@ import tempfile
 import threading
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from castpub.errors import InvalidInput, invalid
 
@@ -103,6 +104,8 @@ class Staging:
         self._reserved: _Reservations | None = None
         # Staged folders: temporary name -> (the folder it becomes, the names of its files).
         self._staged_folders: dict[str, tuple[Path, list[str]]] = {}
+        self._writer: _Writer | None = None
+        self._aside: list[_WrittenAside] = []  # closed by finish(), or by abort()
 
     def __enter__(self) -> Staging:
         return self
@@ -131,9 +134,7 @@ class Staging:
                 raise
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, data)
             finally:
                 os.close(fd)
         except BaseException:
@@ -180,12 +181,19 @@ class Staging:
         """Count a file written into a staged folder as staged: the commit publishes it."""
         self._staged_folders[staged_folder][1].append(name)
 
-    def open(self, path: Path) -> StagedFile:
+    def open(self, path: Path, aside: bool = False) -> StagedFile:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
-        60 MB feed never has to be in memory whole."""
+        60 MB feed never has to be in memory whole. `aside`: its bytes are written by a thread
+        of its own (one for every such file of this staging)."""
         fd, tmp = self._create(path)
         self._pending.append((tmp, path))  # until finish(): abort() removes it whatever happens
-        return StagedFile(os.fdopen(fd, "wb", buffering=1 << 20), tmp, path)
+        if not aside:
+            return StagedFile(os.fdopen(fd, "wb", buffering=1 << 20), tmp, path)
+        if self._writer is None:
+            self._writer = _Writer()
+        handle = _WrittenAside(fd, self._writer)
+        self._aside.append(handle)
+        return StagedFile(handle, tmp, path)
 
     def finish(self, staged: StagedFile) -> bool:
         """Stage a written file; returns False (and drops it) when the target already holds
@@ -256,6 +264,7 @@ class Staging:
     def commit(self) -> list[Path]:
         """Make the staged bytes durable, then rename every file into place."""
         self._release()
+        self._stop_writer()
         adopted = sum(len(names) for _, names in self._staged_folders.values())
         if not self._pending and not adopted:
             self._remove_staged_folders()
@@ -324,8 +333,18 @@ class Staging:
                 found[folder / name] = (info.st_size, info.st_mtime_ns)
         return found
 
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+
     def abort(self) -> None:
         self._release()
+        for handle in self._aside:
+            with suppress(OSError):
+                handle.close()
+        self._aside = []
+        self._stop_writer()
         for started in self._syncs.values():
             started.join()  # its file is deleted next
         self._syncs = {}
@@ -420,10 +439,102 @@ class _Fsync(threading.Thread):
             raise self.error
 
 
+class ByteSink(Protocol):
+    """Where a staged file's bytes go: what feed writing needs of a binary file."""
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Writer(threading.Thread):
+    """Writes the chunks of staged files handed to it, in order, on a thread of its own: the
+    build makes the next items meanwhile. Copying 190 MB of feeds into the page cache took a
+    sixth of a cold build's time after rendering, all of it in the build's own thread."""
+
+    def __init__(self) -> None:
+        super().__init__(name="castpub-writer", daemon=True)
+        self.chunks: queue.Queue[tuple[int, bytearray] | None] = queue.Queue(maxsize=4)
+        self.error: OSError | None = None
+        self.start()
+
+    def run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            fd, data = chunk
+            try:
+                if self.error is None:
+                    write_all(fd, data)
+            except OSError as error:
+                self.error = error
+            finally:
+                self.chunks.task_done()
+        self.chunks.task_done()
+
+    def put(self, fd: int, data: bytearray) -> None:
+        self.check()
+        self.chunks.put((fd, data))
+
+    def wait(self) -> None:
+        """Until every chunk handed over is written; raises the first write's error."""
+        self.chunks.join()
+        self.check()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self.chunks.put(None)
+        self.join()
+
+
+class _WrittenAside:
+    """A staged file whose bytes a _Writer writes, a few megabytes at a time. flush() returns
+    once they are all in the file."""
+
+    CHUNK = 4 << 20
+
+    def __init__(self, fd: int, writer: _Writer) -> None:
+        self.fd = fd
+        self.writer = writer
+        self.buffer = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:
+        self.buffer += data
+        if len(self.buffer) >= self.CHUNK:
+            self.writer.put(self.fd, self.buffer)
+            self.buffer = bytearray()  # the writer holds the full one
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.put(self.fd, self.buffer)
+            self.buffer = bytearray()
+        self.writer.wait()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self.flush()
+            finally:
+                os.close(self.fd)
+
+
+def write_all(fd: int, data: bytes | bytearray) -> None:
+    """os.write until every byte is written (a write may take fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class StagedFile:
     """A file being written under its temporary name (Staging.open); `handle` takes the bytes."""
 
-    def __init__(self, handle: BinaryIO, tmp: str, path: Path) -> None:
+    def __init__(self, handle: ByteSink, tmp: str, path: Path) -> None:
         self.handle = handle
         self.tmp = tmp
         self.path = path

@@ -9,13 +9,15 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
 
-from castpub.build import Project, load_project, prepare, render_all
-from castpub.cache import RenderCache, _dump_index, _encode
+from castpub.build import PARALLEL_MIN, Project, load_project, prepare, render_all
+from castpub.cache import MAX_PACKS, Entry, RenderCache, _dump_index, _encode, append_entry
 from castpub.errors import InvalidInput
 from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
@@ -526,7 +528,7 @@ def test_damaged_index_is_only_a_miss(tmp_path: Path, damage: str) -> None:
         index.write_bytes(b"")
     else:  # whole, but naming a file outside the folder
         (tmp_path / "escape.pack").write_bytes(b"not to be touched")
-        index.write_bytes(_dump_index("../escape.pack", {"key1": (0, 17, 0)}))
+        index.write_bytes(_dump_index("../escape.pack", {"key1": ("../escape.pack", 0, 17, 0)}))
     cache = RenderCache(directory)
     assert cache.get("key1") is None
     cache.put("key1", sample_notes(1))
@@ -620,3 +622,87 @@ def test_an_episode_file_is_read_whole_whatever_its_stat_said(tmp_path: Path) ->
     big = bytes(range(256)) * (3 << 12)  # past one read's worth
     path.write_bytes(big)
     assert read_file(str(path), 10) == big
+
+
+def _append_in_a_process_of_its_own(directory: Path, keys: range) -> list[tuple[str, Entry]]:
+    """Entries appended by another process, as the workers of a cold build write them."""
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as other:
+        return other.submit(_append_all, directory, keys).result()
+
+
+def _append_all(directory: Path, keys: range) -> list[tuple[str, Entry]]:
+    found = []
+    for n in keys:
+        entry = append_entry(directory, f"key{n}", sample_notes(n))
+        assert entry is not None
+        found.append((f"key{n}", entry))
+    return found
+
+
+def test_entries_written_by_other_processes_are_adopted_and_kept(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    cache = filled(directory, 3)  # in the pack save() appends to
+    for n in range(MAX_PACKS - 1):
+        for key, entry in _append_in_a_process_of_its_own(
+            directory, range(10 * n + 3, 10 * n + 13)
+        ):
+            cache.adopt(key, entry)
+        cache.save()
+        assert len(list(directory.glob("*.pack"))) == n + 2  # none copied: each process's own
+    later = RenderCache(directory)
+    keys = range(10 * (MAX_PACKS - 1) + 3)
+    assert [later.get(f"key{n}") for n in keys] == [sample_notes(n) for n in keys]
+    later.put("more", sample_notes(1))  # appended to the first pack, not a process's
+    later.save()
+    assert len(list(directory.glob("*.pack"))) == MAX_PACKS
+    for key, entry in _append_in_a_process_of_its_own(directory, range(1000, 1001)):
+        later.adopt(key, entry)
+    later.prune()  # one pack too many: the live entries go to one
+    assert len(list(directory.glob("*.pack"))) == 1
+    last = RenderCache(directory)
+    assert [last.get(f"key{n}") for n in (*keys, 1000)] == [sample_notes(n) for n in (*keys, 1000)]
+    assert last.get("more") == sample_notes(1)
+
+
+def test_an_entry_damaged_in_a_process_pack_is_only_a_miss(tmp_path: Path) -> None:
+    directory = tmp_path / "notes"
+    directory.mkdir()
+    cache = RenderCache(directory)
+    written = _append_in_a_process_of_its_own(directory, range(5))
+    for key, entry in written:
+        cache.adopt(key, entry)
+    cache.save()
+    pack, offset, _, _ = written[2][1]
+    with open(directory / pack, "r+b") as file:
+        file.seek(offset + 30)
+        file.write(b"!")
+    later = RenderCache(directory)
+    assert [later.get(f"key{n}") for n in range(5)] == [
+        sample_notes(n) if n != 2 else None for n in range(5)
+    ]
+
+
+def test_notes_rendered_by_workers_are_read_back_as_rendered(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A cold build with enough episodes has its workers write the render cache's entries; a
+    full rebuild then takes every episode's notes from them and equals a fresh build."""
+    root = make_project()
+    write_store(root)
+    for n in range(PARALLEL_MIN + 5):
+        write_episode(
+            root,
+            f"2019-{n // 28 + 1:02d}-{n % 28 + 1:02d}-guest-{n}.md",
+            f"title: 'Guest {n}'\ndate: 2019-{n // 28 + 1:02d}-{n % 28 + 1:02d} 10:00:00 UTC",
+            body(n % 6),
+        )
+    assert_same_as_fresh(root, tmp_path)
+    packs = {p.name for p in (root / ".castpub-cache" / "notes").glob("*.pack")}
+    assert len(RenderCache.for_show(root).keys()) == PARALLEL_MIN + 6  # and the seed episode
+    yaml = root / "podcast.yaml"
+    yaml.write_text(yaml.read_text().replace("RDO Community", "The RDO Team"), encoding="utf-8")
+    assert_same_as_fresh(root, tmp_path)  # every item again, every show notes from the cache
+    assert {p.name for p in (root / ".castpub-cache" / "notes").glob("*.pack")} == packs
+    add_episode(root, 3, words="storage")  # one episode more: the others from the cache
+    assert_same_as_fresh(root, tmp_path)
+    assert len(RenderCache.for_show(root).keys()) == PARALLEL_MIN + 7

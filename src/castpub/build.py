@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_link
 from castpub.cache import (
+    Entry,
     FragmentPool,
     RenderCache,
+    append_entry,
     content_key,
     feed_salt,
     feeds_files,
@@ -63,10 +65,18 @@ PARALLEL_MIN = 200
 BODY_READ = 1 << 16
 # (where the transcript page goes, title, language, link): see PageFolder
 PageArgs = tuple[str, str, str, str]
-# (body or None to read it from the file, the file, its hash, video, chapters, description, and
-# the transcript page to write, if any)
+# (body or None to read it from the file, the file, its hash, video, chapters, description, the
+# transcript page to write, if any, and where to write the render cache's entry, if anywhere:
+# its folder and key)
 RenderArgs = tuple[
-    str | None, Path, str, VideoInfo | None, tuple[Chapter, ...], str | None, PageArgs | None
+    str | None,
+    Path,
+    str,
+    VideoInfo | None,
+    tuple[Chapter, ...],
+    str | None,
+    PageArgs | None,
+    tuple[Path, str] | None,
 ]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -294,7 +304,7 @@ def render_all(
     transcript page of each episode rendered is written into it."""
     cache = cache or RenderCache(None)
     notes: dict[str, Notes] = {}
-    missing: list[tuple[Episode, str, RenderArgs]] = []
+    misses: list[tuple[Episode, str, VideoInfo | None]] = []
     for episode in episodes:
         video = project.store.video(episode.video.video_id) if episode.video else None
         # By the file's hash, which names the body: a hit needs the body neither read nor hashed.
@@ -303,24 +313,31 @@ def render_all(
             key = render_key(episode.digest, episode.description, video)
         hit = cache.get(key) if key else None
         if hit is None:
-            chapters = video.chapters if video else ()
-            link = project.links.get(episode.id) or episode_link(project.show, episode)
-            page = pages.args(episode, link) if pages else None
-            args = (
-                episode.body,
-                episode.path,
-                episode.digest,
-                video,
-                chapters,
-                episode.description,
-                page,
-            )
-            missing.append((episode, key, args))
+            misses.append((episode, key, video))
         else:
             notes[episode.id] = hit
+    # Enough to be rendered by workers: they write the cache's entries themselves.
+    entries = cache.directory if len(misses) >= PARALLEL_MIN else None
+    if entries is not None:
+        with suppress(OSError):
+            entries.mkdir(parents=True, exist_ok=True)
+    missing: list[tuple[Episode, str, RenderArgs]] = []
+    for episode, key, video in misses:
+        link = project.links.get(episode.id) or episode_link(project.show, episode)
+        args = (
+            episode.body,
+            episode.path,
+            episode.digest,
+            video,
+            video.chapters if video else (),
+            episode.description,
+            pages.args(episode, link) if pages else None,
+            (entries, key) if entries and key else None,
+        )
+        missing.append((episode, key, args))
     rendered = (workers or Workers(1)).map(_render_one, [args for _, _, args in missing])
     changed = []
-    for (episode, key, _), (result, page_written) in zip(missing, rendered, strict=True):
+    for (episode, key, _), (result, page_written, entry) in zip(missing, rendered, strict=True):
         if page_written and pages is not None:
             pages.written.add(episode.id)
         if result is None:
@@ -330,23 +347,32 @@ def render_all(
             continue
         if key:
             result = replace(result, key=key)
-            cache.put(key, result)
+            if entry is None:
+                cache.put(key, result)
+            else:
+                cache.adopt(key, entry)
         notes[episode.id] = result
     if changed:
         raise InvalidInput(changed)
     return notes
 
 
-def _render_one(args: RenderArgs) -> tuple[Notes | None, bool]:
-    """The notes (None for a file changed since it was parsed), and whether the transcript
-    page asked for was written."""
-    body, path, digest, video, chapters, description, page = args
+def _render_one(args: RenderArgs) -> tuple[Notes | None, bool, Entry | None]:
+    """The notes (None for a file changed since it was parsed), whether the transcript page
+    asked for was written, and where the render cache's entry was written, if it was. The
+    transcript is left out of notes written both ways: nothing else needs it, and 10 000 of
+    them were 50 MB to send back and hold."""
+    body, path, digest, video, chapters, description, page, cached = args
     if body is None:
         body = read_body(path, digest)
     if body is None:
-        return None, False
+        return None, False, None
     notes = render_notes(body, video, chapters, description)
-    return notes, page is not None and write_page(page, notes)
+    written = page is not None and write_page(page, notes)
+    entry = append_entry(*cached, notes) if cached else None
+    if written and entry is not None:
+        notes = replace(notes, transcript=b"")
+    return notes, written, entry
 
 
 def write_page(page: PageArgs, notes: Notes) -> bool:

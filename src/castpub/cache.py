@@ -7,14 +7,16 @@ castpub's version, the digest of castpub's own code and the versions of the Mark
 sanitizer: a change to any of them names other entries, so an entry is never stale. The folder is safe to delete at any time; a missing, unreadable, truncated or corrupt entry
 is only a miss.
 
-Entries live in one pack file, read with one open and a pread per entry (one small file per
+Entries live in pack files, read with one open each and a pread per entry (one small file per
 entry cost a create and a rename to write, an open to read: seconds at 10 000 episodes), and an
-index naming the pack and where each entry lies in it, with the entry's length and CRC-32: an
-entry that does not check out (the pack truncated, replaced or damaged) is a miss. The index is
-replaced atomically (temporary file, rename). The pack is only appended to, so the bytes an index
-points at never change, until at least half of it is entries no build uses any more; then the
-live entries are written to a new pack under a new name. None of it is fsynced: losing an entry
-costs one render.
+index naming the packs and where each entry lies, with the entry's length and CRC-32: an entry
+that does not check out (a pack truncated, replaced or damaged) is a miss. The index is replaced
+atomically (temporary file, rename). A build appends its new entries to one pack; the worker
+processes that render a cold build append theirs to a pack of their own each (append_entry), so
+that no transcript has to travel back to be written. Packs are only appended to, so the bytes an
+index points at never change, until at least half of them is entries no build uses any more, or
+there are more than MAX_PACKS packs; then the live entries are written to a new pack under a new
+name. None of it is fsynced: losing an entry costs one render.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
@@ -51,20 +53,25 @@ from castpub.store import VideoInfo
 from castpub.versions import library_version
 
 CACHE_DIR = ".castpub-cache"
-FORMAT = 3  # bump when the entry layout changes
+FORMAT = 4  # bump when the entry or index layout changes
 RENDER_LIBRARIES = ("cmarkgfm", "nh3")
 INDEX_NAME = "index"
-INDEX_MAGIC = b"castpub-notes-index 3\n"
+INDEX_MAGIC = b"castpub-notes-index 4\n"
 PACK_SUFFIX = ".pack"
 # An entry in the pack: magic, the key's length and the UTF-8 lengths of html, summary and
 # transcript; then the key and the three texts. The key makes an entry say what it is.
 ENTRY_MAGIC = b"CPN3"
 _HEADER = struct.Struct("<4sHIII")
-# The index: its magic, the pack's name length and the number of entries, the name, one row per
-# entry, then the keys.
-_COUNTS = struct.Struct("<HI")
-# A row of the index: the key's length, then the entry's offset, length and CRC-32 in the pack.
-_ROW = struct.Struct("<HQII")
+# The index: its magic, the length of the packs' names and the number of entries, the names (one
+# per line, the pack to append to first), one row per entry, then the keys.
+_COUNTS = struct.Struct("<II")
+# A row of the index: the key's length, then the entry's pack (its line in the names), offset,
+# length and CRC-32 in that pack.
+_ROW = struct.Struct("<HHQII")
+# Past this many packs (each cold build's workers add theirs), the live entries go to one.
+MAX_PACKS = 8
+# Where an entry lies: (pack file name, offset, length, CRC-32).
+Entry = tuple[str, int, int, int]
 _CHECKSUM_BYTES = 16  # blake2b of everything before it closes the index
 _WRITE_CHUNK = 8 << 20  # appending ~130 MB of notes in chunks bounds the extra memory
 _READ_AHEAD = 4 << 20  # how much of an old feed file is read at once
@@ -111,14 +118,16 @@ class RenderCache:
     a build used, so that it can drop the others (a cache that only grew would reach gigabytes).
 
     New entries are kept in memory until save() or prune() writes them: one append to the pack and
-    one index per build."""
+    one index per build. Entries a worker process wrote into a pack of its own (append_entry) are
+    adopted instead."""
 
     directory: Path | None
     used: set[str] = field(default_factory=set)
-    _index: dict[str, tuple[int, int, int]] | None = field(default=None, init=False, repr=False)
-    _pack: str | None = field(default=None, init=False, repr=False)
+    _index: dict[str, Entry] | None = field(default=None, init=False, repr=False)
+    _pack: str | None = field(default=None, init=False, repr=False)  # where save() appends
     _pending: dict[str, Notes] = field(default_factory=dict, init=False, repr=False)
-    _reader: int | None = field(default=None, init=False, repr=False)
+    _adopted: bool = field(default=False, init=False, repr=False)
+    _readers: dict[str, int | None] = field(default_factory=dict, init=False, repr=False)
     _closer: Callable[[], object] | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -133,10 +142,12 @@ class RenderCache:
         if pending is not None:
             return pending
         entry = self._entries().get(key)
-        fd = self._open_pack() if entry is not None else None
-        if entry is None or fd is None:
+        if entry is None:
             return None
-        offset, length, crc = entry
+        pack, offset, length, crc = entry
+        fd = self._open_pack(pack)
+        if fd is None:
+            return None
         try:
             data = os.pread(fd, length, offset)
         except OSError:
@@ -150,6 +161,15 @@ class RenderCache:
             return
         self.used.add(key)
         self._pending[key] = notes if notes.key == key else replace(notes, key=key)
+
+    def adopt(self, key: str, entry: Entry) -> None:
+        """Take in an entry append_entry wrote, for save() to index."""
+        if self.directory is None:
+            return
+        self.used.add(key)
+        self._pending.pop(key, None)
+        self._entries()[key] = entry
+        self._adopted = True
 
     def save(self) -> None:
         """Write the entries put since the last save, keeping every other entry. Idempotent."""
@@ -166,9 +186,10 @@ class RenderCache:
     def close(self) -> None:
         if self._closer is not None:
             self._closer()
-        self._reader = self._closer = None
+        self._readers = {}
+        self._closer = None
 
-    def _entries(self) -> dict[str, tuple[int, int, int]]:
+    def _entries(self) -> dict[str, Entry]:
         if self._index is None:
             self._index, self._pack = {}, None
             if self.directory is not None:
@@ -177,23 +198,25 @@ class RenderCache:
                     self._pack, self._index = _load_index(data)
         return self._index
 
-    def _open_pack(self) -> int | None:
-        if self._reader is None and self.directory is not None and self._pack is not None:
+    def _open_pack(self, pack: str) -> int | None:
+        if pack not in self._readers and self.directory is not None:
             try:
-                self._reader = os.open(self.directory / self._pack, os.O_RDONLY)
+                self._readers[pack] = os.open(self.directory / pack, os.O_RDONLY)
             except OSError:
-                self._pack = None  # every entry is a miss; the next save starts another pack
+                self._readers[pack] = None  # every entry in it is a miss
                 return None
-            # A cache nobody saves (build --check) still gives its descriptor back when collected.
-            self._closer = weakref.finalize(self, os.close, self._reader)
-        return self._reader
+            if self._closer is None:
+                # A cache nobody saves (build --check) still gives its descriptors back when
+                # collected.
+                self._closer = weakref.finalize(self, _close_all, self._readers)
+        return self._readers.get(pack)
 
     def _write(self, prune: bool) -> int:
         if self.directory is None:
             return 0
         index = self._entries()
         dropped = [key for key in index if key not in self.used] if prune else []
-        if not self._pending and not dropped:
+        if not self._pending and not dropped and not self._adopted:
             return 0
         for key in dropped:
             del index[key]
@@ -205,46 +228,65 @@ class RenderCache:
             self._index = None
             return len(dropped)
         self._pending.clear()
+        self._adopted = False
         return len(dropped)
 
-    def _store(self, index: dict[str, tuple[int, int, int]]) -> None:
-        """Append the pending entries to the pack, or start a new pack when the old one is at least
-        half entries nobody uses (copying the live ones then costs no more than the garbage it
-        drops, and the pack stays under twice what it holds), then replace the index."""
+    def _store(self, index: dict[str, Entry]) -> None:
+        """Append the pending entries to the pack save() appends to, or start a new pack with
+        every live entry when the packs are at least half entries nobody uses (copying the live
+        ones then costs no more than the garbage it drops, and the packs stay under twice what
+        they hold) or there are more than MAX_PACKS of them; then replace the index."""
         assert self.directory is not None
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd = self._open_pack()
-        live = sum(length for _, length, _ in index.values())
-        if fd is not None and self._pack is not None and os.fstat(fd).st_size - live < live:
-            pack, base = self._pack, index
-            entries: Iterable[tuple[str, bytes]] = self._encoded()
-            flags = os.O_WRONLY | os.O_APPEND
-        else:
-            pack, base = f"{secrets.token_hex(8)}{PACK_SUFFIX}", {}
-            entries = chain(self._copy_live(index) if fd is not None else (), self._encoded())
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        out = os.open(self.directory / pack, flags, 0o644)
-        try:
-            rows = _append(out, os.fstat(out).st_size, entries)
-        finally:
-            os.close(out)
+        sizes = self._sizes({entry[0] for entry in index.values()})
+        for key in [key for key, entry in index.items() if entry[0] not in sizes]:
+            del index[key]  # its pack is gone or cannot be read: a miss
+        live = sum(entry[2] for entry in index.values())
+        base: dict[str, Entry] = index
+        entries: Iterable[tuple[str, bytes]] = self._encoded()
+        if live and (sum(sizes.values()) - live >= live or len(sizes) > MAX_PACKS):
+            pack, base = _new_pack(), {}
+            entries = chain(self._copy_live(index), entries)
+        elif self._pack in sizes:
+            pack = self._pack
+        else:  # the pack save() appended to holds nothing live any more, or there is none
+            pack = min(sizes) if sizes and not self._pending else _new_pack()
+        rows: dict[str, Entry] = {}
+        if self._pending or not base:
+            new = pack not in sizes
+            flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if new else os.O_APPEND)
+            out = os.open(self.directory / pack, flags, 0o644)
+            try:
+                rows = _append(out, pack, os.fstat(out).st_size, entries)
+            finally:
+                os.close(out)
         new_index = {**base, **rows}
         if not write_cache_file(self.directory / INDEX_NAME, _dump_index(pack, new_index)):
             raise OSError("the notes index was not written")
-        if pack != self._pack:
-            self.close()
-            self._pack = pack
+        if not base:
+            self.close()  # the old packs are deleted next
+        self._pack = pack
         self._index = new_index
-        self._remove_others(pack)
+        self._remove_others({pack, *(entry[0] for entry in new_index.values())})
 
-    def _copy_live(self, index: dict[str, tuple[int, int, int]]) -> Iterator[tuple[str, bytes]]:
-        """The live entries of the old pack, checked: a damaged one is dropped, not copied."""
-        fd = self._open_pack()
-        assert fd is not None
-        for key, (offset, length, crc) in sorted(index.items(), key=lambda item: item[1][0]):
+    def _sizes(self, packs: set[str]) -> dict[str, int]:
+        """The size of each of these packs that can be read."""
+        assert self.directory is not None
+        sizes = {}
+        for pack in packs:
+            fd = self._open_pack(pack)
+            if fd is not None:
+                with suppress(OSError):
+                    sizes[pack] = os.fstat(fd).st_size
+        return sizes
+
+    def _copy_live(self, index: dict[str, Entry]) -> Iterator[tuple[str, bytes]]:
+        """The live entries of the old packs, checked: a damaged one is dropped, not copied."""
+        for key, (pack, offset, length, crc) in sorted(index.items(), key=lambda item: item[1]):
             if key in self._pending:
                 continue
-            data = os.pread(fd, length, offset)
+            fd = self._open_pack(pack)
+            data = os.pread(fd, length, offset) if fd is not None else b""
             if _intact(data, length, crc):
                 yield key, data
 
@@ -252,12 +294,13 @@ class RenderCache:
         for key, notes in self._pending.items():
             yield key, _encode(key, notes)
 
-    def _remove_others(self, pack: str) -> None:
-        """Old packs, leftovers of a killed save and the one-file-per-entry folders of format 2."""
+    def _remove_others(self, packs: set[str]) -> None:
+        """Packs no entry lies in, leftovers of a killed save and the one-file-per-entry
+        folders of format 2."""
         assert self.directory is not None
         try:
             with os.scandir(self.directory) as entries:
-                others = [e for e in entries if e.name not in (pack, INDEX_NAME)]
+                others = [e for e in entries if e.name not in packs and e.name != INDEX_NAME]
         except OSError:
             return
         for entry in others:
@@ -270,15 +313,54 @@ class RenderCache:
                 pass
 
 
+def _close_all(readers: dict[str, int | None]) -> None:
+    for fd in readers.values():
+        if fd is not None:
+            with suppress(OSError):
+                os.close(fd)
+    readers.clear()
+
+
+def _new_pack() -> str:
+    return f"{secrets.token_hex(8)}{PACK_SUFFIX}"
+
+
+@cache
+def _own_pack(pid: int) -> str:
+    """The pack this process appends its entries to (by pid: a forked child draws its own)."""
+    return f"{secrets.token_hex(8)}-{pid}{PACK_SUFFIX}"
+
+
+def append_entry(directory: Path, key: str, notes: Notes) -> Entry | None:
+    """Append one entry to this process's own pack in directory, for a RenderCache to adopt:
+    the processes that render a cold build's notes write them there themselves, instead of
+    sending every transcript back to be written by the build's own process. None when it cannot
+    be written (the entry is then to be put() instead)."""
+    data = _encode(key, notes)
+    pack = _own_pack(os.getpid())
+    try:
+        fd = os.open(directory / pack, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return None
+    try:
+        offset = os.lseek(fd, 0, os.SEEK_END)  # where an append lands: no one else writes here
+        write_all(fd, data)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return pack, offset, len(data), zlib.crc32(data)
+
+
 def _append(
-    fd: int, offset: int, entries: Iterable[tuple[str, bytes]]
-) -> dict[str, tuple[int, int, int]]:
+    fd: int, pack: str, offset: int, entries: Iterable[tuple[str, bytes]]
+) -> dict[str, Entry]:
     """Write entries at the end of the pack in large chunks; returns their index rows."""
-    rows: dict[str, tuple[int, int, int]] = {}
+    rows: dict[str, Entry] = {}
     chunk: list[bytes] = []
     chunk_size = 0
     for key, data in entries:
-        rows[key] = (offset, len(data), zlib.crc32(data))
+        rows[key] = (pack, offset, len(data), zlib.crc32(data))
         offset += len(data)
         chunk.append(data)
         chunk_size += len(data)
@@ -327,49 +409,45 @@ def _decode(key: str, data: bytes, length: int, crc: int) -> Notes | None:
         return None
 
 
-def _dump_index(pack: str, index: dict[str, tuple[int, int, int]]) -> bytes:
+def _dump_index(pack: str, index: dict[str, Entry]) -> bytes:
+    """The index: `pack` (where the next save appends) first among the packs it names."""
+    packs = [pack, *sorted({entry[0] for entry in index.values()} - {pack})]
+    number = {name: n for n, name in enumerate(packs)}
     names = [key.encode("utf-8", "surrogatepass") for key in index]
     rows = b"".join(
-        _ROW.pack(len(name), *entry) for name, entry in zip(names, index.values(), strict=True)
+        _ROW.pack(len(name), number[pack_name], offset, length, crc)
+        for name, (pack_name, offset, length, crc) in zip(names, index.values(), strict=True)
     )
-    pack_name = pack.encode()
+    pack_names = "\n".join(packs).encode()
     body = b"".join(
-        (
-            INDEX_MAGIC,
-            _COUNTS.pack(len(pack_name), len(index)),
-            pack_name,
-            rows,
-            *names,
-        )
+        (INDEX_MAGIC, _COUNTS.pack(len(pack_names), len(index)), pack_names, rows, *names)
     )
     return body + hashlib.blake2b(body, digest_size=_CHECKSUM_BYTES).digest()
 
 
-def _load_index(data: bytes) -> tuple[str, dict[str, tuple[int, int, int]]]:
-    """(pack file name, key -> (offset, length, crc)); ValueError unless the index is whole."""
+def _load_index(data: bytes) -> tuple[str, dict[str, Entry]]:
+    """(the pack to append to, key -> (pack, offset, length, crc)); ValueError unless the
+    index is whole."""
     body, checksum = data[:-_CHECKSUM_BYTES], data[-_CHECKSUM_BYTES:]
     if not body.startswith(INDEX_MAGIC) or (
         hashlib.blake2b(body, digest_size=_CHECKSUM_BYTES).digest() != checksum
     ):
         raise ValueError("not a whole castpub notes index")
-    pack_len, count = _COUNTS.unpack_from(body, len(INDEX_MAGIC))
+    names_len, count = _COUNTS.unpack_from(body, len(INDEX_MAGIC))
     at = len(INDEX_MAGIC) + _COUNTS.size
-    pack = body[at : at + pack_len].decode()
-    if Path(pack).name != pack or not pack.endswith(PACK_SUFFIX):
+    packs = body[at : at + names_len].decode().split("\n")
+    if any(Path(p).name != p or not p.endswith(PACK_SUFFIX) for p in packs):
         raise ValueError("not a pack file name")
-    rows_at = at + pack_len
+    rows_at = at + names_len
     names_at = rows_at + count * _ROW.size
-    index: dict[str, tuple[int, int, int]] = {}
-    for name_len, offset, length, crc in _ROW.iter_unpack(body[rows_at:names_at]):
-        index[body[names_at : names_at + name_len].decode("utf-8", "surrogatepass")] = (
-            offset,
-            length,
-            crc,
-        )
+    index: dict[str, Entry] = {}
+    for name_len, pack, offset, length, crc in _ROW.iter_unpack(body[rows_at:names_at]):
+        key = body[names_at : names_at + name_len].decode("utf-8", "surrogatepass")
+        index[key] = (packs[pack], offset, length, crc)  # IndexError: no such pack
         names_at += name_len
     if len(index) != count or names_at != len(body):
         raise ValueError("castpub notes index of the wrong length")
-    return pack, index
+    return packs[0], index
 
 
 @lru_cache(maxsize=1)

@@ -346,7 +346,8 @@ def render_all(
             )
             continue
         if key:
-            result = replace(result, key=key)
+            if result.key != key:
+                result = replace(result, key=key)
             if entry is None:
                 cache.put(key, result)
             else:
@@ -369,9 +370,12 @@ def _render_one(args: RenderArgs) -> tuple[Notes | None, bool, Entry | None]:
         return None, False, None
     notes = render_notes(body, video, chapters, description)
     written = page is not None and write_page(page, notes)
-    entry = append_entry(*cached, notes) if cached else None
-    if written and entry is not None:
-        notes = replace(notes, transcript=b"")
+    if cached is None:
+        return notes, written, None
+    entry = append_entry(*cached, notes)
+    if entry is not None:
+        # Named here rather than by the build's process: one Notes made, not two.
+        notes = replace(notes, transcript=b"" if written else notes.transcript, key=cached[1])
     return notes, written, entry
 
 
@@ -542,7 +546,8 @@ def outputs(
         yield from episode_files(show, episode, notes[episode.id], link, video, pool, pages)
         # Written first and then dropped: the feeds, serialized next, need only the show notes,
         # and 10 000 transcripts held meanwhile were a fifth of a cold build's peak memory.
-        notes[episode.id] = replace(notes[episode.id], transcript=b"")
+        if notes[episode.id].transcript:
+            notes[episode.id] = replace(notes[episode.id], transcript=b"")
     # By id(item): an item in several feeds is hashed once.
     keys: dict[int, str] = {} if item_keys is None else item_keys
     links = (*hub_links(show.websub_hub), page_link(show))

@@ -122,7 +122,7 @@ class PageFolder:
     path: str
     language: str
     chapters: str | None = None
-    written: set[str] = field(default_factory=set)  # the ids of the episodes whose page is
+    written: set[str] = field(default_factory=set)  # ids of the episodes whose page is there
 
     def args(self, episode: Episode, link: str) -> PageArgs:
         return (f"{self.path}/{episode.id}.html", episode.title, self.language, link)

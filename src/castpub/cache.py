@@ -271,7 +271,6 @@ class RenderCache:
 
     def _sizes(self, packs: set[str]) -> dict[str, int]:
         """The size of each of these packs that can be read."""
-        assert self.directory is not None
         sizes = {}
         for pack in packs:
             fd = self._open_pack(pack)
@@ -443,7 +442,9 @@ def _load_index(data: bytes) -> tuple[str, dict[str, Entry]]:
     index: dict[str, Entry] = {}
     for name_len, pack, offset, length, crc in _ROW.iter_unpack(body[rows_at:names_at]):
         key = body[names_at : names_at + name_len].decode("utf-8", "surrogatepass")
-        index[key] = (packs[pack], offset, length, crc)  # IndexError: no such pack
+        if pack >= len(packs):
+            raise ValueError("an entry in no pack the index names")
+        index[key] = (packs[pack], offset, length, crc)
         names_at += name_len
     if len(index) != count or names_at != len(body):
         raise ValueError("castpub notes index of the wrong length")

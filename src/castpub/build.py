@@ -30,9 +30,9 @@ from castpub.config import Show, load_show
 from castpub.episodes import Episode, ReadResult, body_from, find_episode_files, read_episode
 from castpub.errors import InvalidInput, Problem
 from castpub.feeds import Assembly, Copies, item_key, serialize_feed
-from castpub.guard import PublishedIndex, guard_problems
+from castpub.guard import PublishedIndex, PublishedItem, as_published, guard_problems
 from castpub.itemsrecord import save_record
-from castpub.model import Feed, FeedLink
+from castpub.model import Feed, FeedLink, Item
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import (
@@ -581,6 +581,9 @@ def _feed_files(
 ) -> Iterator[tuple[str, bytes | StagedFile]]:
     """The RSS and Atom files of every feed and archive page (outputs)."""
     salt = feed_salt()
+    # What the guards read of an item, by episode id: the same for its copies in playlists,
+    # whatever their episode number, and searching show notes is what costs.
+    published: dict[str, PublishedItem | None] = {}
     for feed in feeds:
         for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
             page_keys = [
@@ -601,13 +604,26 @@ def _feed_files(
             pool.record(page.rss_path, rss.items)
             pool.record(page.atom_path, atom.items)
             if index is not None:
-                index.record(page.rss_path, page.items)
+                index.record_rows(page.rss_path, _published(page.items, published))
             if files:
                 for file in files:
                     file.handle.flush()  # copies reads it back
                 copies.add(page.items, (files[0].tmp, rss), (files[1].tmp, atom))
             yield page.rss_path, files[0] if files else rss.data
             yield page.atom_path, files[1] if files else atom.data
+
+
+def _published(
+    items: tuple[Item, ...], known: dict[str, PublishedItem | None]
+) -> list[PublishedItem | None]:
+    """as_published of each item, made once per episode: `known` holds those made so far."""
+    rows = []
+    for item in items:
+        if item.episode_id in known:
+            rows.append(known[item.episode_id])
+        else:
+            rows.append(known.setdefault(item.episode_id, as_published(item)))
+    return rows
 
 
 def transcript_file(episode_id: str) -> str:

@@ -150,11 +150,8 @@ class PublishedIndex:
                 return known[2]
         return published_items(path)
 
-    def record(self, relpath: str, items: tuple[Item, ...]) -> None:
-        self.recorded[relpath] = [p for p in map(as_published, items) if p is not None]
-
     def record_rows(self, relpath: str, rows: list[PublishedItem | None]) -> None:
-        """record, from what as_published gave for each item."""
+        """Record the items of a feed written to relpath, from what as_published gave for each."""
         self.recorded[relpath] = [p for p in rows if p is not None]
 
     def carry(self, relpath: str) -> None:

@@ -152,6 +152,8 @@ ITEM_FIELDS = tuple(f.name for f in fields(Item))
 _NOTES_FIELDS = ("summary", "notes")  # what make_item takes from the rendered Notes
 _ALL_FIELDS = attrgetter(*ITEM_FIELDS)
 _OTHER_FIELDS = attrgetter(*(name for name in ITEM_FIELDS if name not in _NOTES_FIELDS))
+# An item and its copy under another episode number differ in that field alone.
+_BUT_NUMBER = attrgetter(*(name for name in ITEM_FIELDS if name != "number"))
 
 
 def item_key(salt: str, item: Item, notes_key: str = "") -> str:
@@ -200,7 +202,9 @@ class Copies:
             return None
         source, rss_fd, rss_start, rss_end, atom_fd, atom_start, atom_end = found
         number = None if item is source else item.number  # the one to put in, if any
-        if item is not source and (number is None or item.numbered(None) != source):
+        if item is not source and (
+            number is None or source.number is not None or _BUT_NUMBER(item) != _BUT_NUMBER(source)
+        ):
             return None
         rss = os.pread(rss_fd, rss_end - rss_start, rss_start)
         atom = os.pread(atom_fd, atom_end - atom_start, atom_start)

@@ -15,7 +15,7 @@ import html
 from datetime import datetime
 
 from castpub.model import Item
-from castpub.text import xml_utf8
+from castpub.text import xml_utf8, xml_utf8_bytes
 
 # What feedgen's setters accept; anything else raises there, with these messages.
 ITUNES_IMAGE_SUFFIXES = (".jpg", ".png")
@@ -29,9 +29,13 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def text(value: str) -> bytes:
     """Element text as libxml2 escapes it; a raw CR would be read back as a newline."""
+    return escape_text(xml_utf8(value))
+
+
+def escape_text(data: bytes) -> bytes:
+    """text() of a text already in UTF-8 and checked (xml_utf8)."""
     return (
-        xml_utf8(value)
-        .replace(b"&", b"&amp;")
+        data.replace(b"&", b"&amp;")
         .replace(b"<", b"&lt;")
         .replace(b">", b"&gt;")
         .replace(b"\r", b"&#13;")
@@ -100,7 +104,9 @@ class _Escaped:
     def __init__(self, item: Item) -> None:
         self.title = text(item.title)
         self.guid = text(item.guid)
-        self.notes = text(item.notes.decode("utf-8", "surrogatepass"))
+        # From the bytes they are held in: decoding 6 KB of show notes to encode them again was
+        # half of what making an item cost.
+        self.notes = escape_text(xml_utf8_bytes(item.notes))
         self.summary = text(html.escape(item.summary, quote=False)) if item.summary else b""
         self.author = text(item.author) if item.author else b""
         self.tags = [text(tag) for tag in item.tags]

@@ -88,7 +88,10 @@ def episode_entry(item: Item, zone: tzinfo) -> str:
     """One episode's <li> in the page: a function of the item and the show's zone alone, so a
     rebuild can copy the entries of unchanged items from the page an earlier build wrote."""
     local = item.date.astimezone(zone)
-    meta = f'<time datetime="{local.isoformat()}">{local:%Y-%m-%d}</time>'
+    iso = local.isoformat()
+    # The date as strftime's %Y-%m-%d, which isoformat() starts with from the year 1000 on.
+    day = iso[:10] if local.year >= 1000 else f"{local:%Y-%m-%d}"
+    meta = f'<time datetime="{iso}">{day}</time>'
     if item.duration is not None:
         meta += f" · {duration_text(item.duration)}"
     links = [_link(item.link, "Episode page")]

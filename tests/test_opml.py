@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
+from castpub.opml import rfc822_gmt
 from conftest import run_castpub
 from publishing import add_episodes, configure
 
@@ -33,3 +37,16 @@ def test_opml_lists_main_and_playlist_feeds_in_both_formats(make_project) -> Non
         if "archive" not in p.parts
     }
     assert {u.removeprefix(base) for u in urls} == written
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        datetime(2017, 4, 4, 10, 30, tzinfo=timezone(timedelta(hours=2))),  # CEST
+        datetime(2017, 4, 4, 2, 0, 5, tzinfo=timezone(timedelta(hours=5, minutes=30))),  # IST
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-8))),
+        datetime(999, 1, 5, 0, 0, tzinfo=UTC),
+    ],
+)
+def test_date_modified_is_written_as_email_utils_writes_it(date: datetime) -> None:
+    assert rfc822_gmt(date) == format_datetime(date.astimezone(UTC), usegmt=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import shutil
 import stat
 import struct
@@ -321,13 +320,13 @@ def _close_all(readers: dict[str, int | None]) -> None:
 
 
 def _new_pack() -> str:
-    return f"{secrets.token_hex(8)}{PACK_SUFFIX}"
+    return f"{os.urandom(8).hex()}{PACK_SUFFIX}"
 
 
 @cache
 def _own_pack(pid: int) -> str:
     """The pack this process appends its entries to (by pid: a forked child draws its own)."""
-    return f"{secrets.token_hex(8)}-{pid}{PACK_SUFFIX}"
+    return f"{os.urandom(8).hex()}-{pid}{PACK_SUFFIX}"
 
 
 def append_entry(directory: Path, key: str, notes: Notes) -> Entry | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import marshal
 import os
 import queue
-import secrets
 import shutil
 import stat
 import sys
@@ -96,7 +95,7 @@ class Staging:
         self._pending: list[tuple[str, Path]] = []
         self._folders: set[Path] = set()  # known to exist
         self._new_folders: set[Path] = set()  # made by this staging: nothing in them to compare
-        self._token = secrets.token_hex(4)
+        self._token = os.urandom(4).hex()
         self._count = 0
         self.unchanged = 0
         self._syncs: dict[str, _Fsync] = {}  # started early, by temporary name

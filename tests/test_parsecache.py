@@ -122,8 +122,11 @@ def test_corrupt_cache_is_only_a_miss(make_project, damage: bytes | None) -> Non
     assert cache.path is not None
     if damage is None:
         data = read_record(cache.path)
-        for _, _, entry in data["episodes"]:
+        for n, row in enumerate(data["episodes"]):
+            entry = marshal.loads(row[2])
             entry["date"] = "not a date"
+            # An entry that does not decode, or decodes to an episode that cannot be.
+            row[2] = row[2][: len(row[2]) // 2] if n % 2 else marshal.dumps(entry)
         write_record(cache.path, data)
     else:
         cache.path.write_bytes(damage)

@@ -4,10 +4,16 @@ import gc
 import os
 import shutil
 import stat
+from datetime import datetime
 from pathlib import Path
 
-from castpub.build import FEWER_COLLECTIONS, PARALLEL_MIN, Workers
+import pytest
+
+import castpub.build
+from castpub.build import FEWER_COLLECTIONS, PARALLEL_MIN, RenderAhead, Workers, load_project
 from castpub.output import TEMP_SUFFIX
+from castpub.parsecache import ParseCache
+from castpub.unchanged import read_inputs
 from conftest import run_castpub, write_episode
 from test_store import import_all
 
@@ -263,6 +269,59 @@ def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one
     assert len(chapters) > PARALLEL_MIN // 2
     assert {stat.S_IMODE(p.stat().st_mode) for p in pages + chapters} == {0o644}
     assert not [p for p in (whole / "feeds").rglob("*") if TEMP_SUFFIX in p.name]
+
+
+def _odd_episodes(root: Path) -> dict[str, str]:
+    """Episodes among _many_episodes' that the processes parsing them must leave to be rendered
+    afterwards, by what makes them so."""
+    odd = {
+        "draft": "published: false",
+        "scheduled": "date: 2026-06-01 10:00:00 UTC",
+        "far": "",  # its watch link names the video past where the scan looks (120 bytes)
+        "youtube": "youtube: YE7VzlLtp-4",  # the front matter names it: found, rendered ahead
+        "unknown": "",  # a video the store does not know: found, rendered ahead without one
+    }
+    links = {
+        "far": "https://www.youtube.com/watch?feature=" + "x" * 130 + "&v=M4gD1WSo5mA",
+        "unknown": "https://youtu.be/Zz0123456-_",
+    }
+    for name, front in odd.items():
+        date = "date: 2019-12-30 10:00:00 UTC" if "date" not in front else ""
+        write_episode(
+            root,
+            f"2019-12-30-odd-{name}.md",
+            f"title: 'Odd {name}'\n{date}\n{front}",
+            f"Odd one.\n\n{links.get(name, '')}\n\nRich: Why {name}?\n",
+        )
+    return {name: f"2019-12-30-odd-{name}" for name in odd}
+
+
+def test_episodes_rendered_as_they_are_parsed_equal_those_rendered_after(
+    make_project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build has the processes that parse the episodes render each one due as soon as
+    it is parsed, when its video is among those its file's bytes name; the others are rendered
+    afterwards. The feeds, pages and chapters are those of a build in one process."""
+    ahead, alone = make_project("seed", "ahead"), make_project("seed", "alone")
+    for root in (ahead, alone):
+        _many_episodes(root)
+        odd = _odd_episodes(root)
+    build(ahead)
+    monkeypatch.setattr(castpub.build, "available_cores", lambda: 1)
+    build(alone)
+    assert {k: v[0] for k, v in snapshot(ahead).items()} == {
+        k: v[0] for k, v in snapshot(alone).items()
+    }
+    feed = (ahead / "feeds" / "podcast.xml").read_text()
+    assert "Odd far" in feed and "Odd draft" not in feed and "Odd scheduled" not in feed
+
+    inputs = read_inputs(ahead)
+    made = RenderAhead(datetime.fromisoformat(NOW), lambda show: (None, None))
+    with Workers(2) as workers:
+        project = load_project(ahead, inputs, ParseCache(None, inputs.config), workers, made)
+    due = {e.id for e in project.episodes if e.published and e.date <= made.now}
+    assert set(made.rendered) == due - {odd["far"]}
+    assert odd["draft"] not in due and odd["scheduled"] not in due
 
 
 def _double_outside(job: tuple[int, int]) -> int:

@@ -7,12 +7,13 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from castpub.archive import ARCHIVE_DIR, paginate
 from castpub.assemble import assemble, episode_link
@@ -49,10 +50,11 @@ from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.text import xml_safe_utf8
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
+from castpub.videos import video_ids_in
 from castpub.websub import announce, hub_links
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # Folders under feeds/ that castpub owns: files it no longer writes there are removed.
 OWNED_DIRS = ("transcripts", "chapters", "playlists", ARCHIVE_DIR)
@@ -123,9 +125,55 @@ class PageFolder:
     language: str
     chapters: str | None = None
     written: set[str] = field(default_factory=set)  # ids of the episodes whose page is there
+    chapters_written: set[str] = field(default_factory=set)  # and whose chapters file is there
 
     def args(self, episode: Episode, link: str) -> PageArgs:
         return (f"{self.path}/{episode.id}.html", episode.title, self.language, link)
+
+
+# What a process that parses an episode needs to render it too (RenderAhead): when episodes
+# are due, the videos the file's bytes may name (None: not in the store), the folders of the
+# transcript pages and chapters files with the show's language, the render cache's folder.
+AheadArgs = tuple[
+    datetime, dict[str, VideoInfo | None], tuple[str, str, str | None] | None, Path | None
+]
+# An episode rendered: its notes, whether its transcript page and chapters file were written,
+# the render cache's entry and the key it was written under.
+Rendered = tuple[Notes, bool, bool, Entry | None, str]
+
+
+@dataclass
+class RenderAhead:
+    """Episodes rendered by the process that parses them, as soon as it has: a cold build's
+    notes are made without reading, hashing and splitting each file again, nor sending each
+    episode out a second time. Only for episodes due whose video is among the ones their
+    file's bytes name (videos.video_ids_in): render_all renders any other.
+
+    `stage` makes the folders the pages and chapters files go to, and gives them with the
+    render cache's folder; None when rendering ahead does not pay (a render cache with entries,
+    whose notes are there to be taken)."""
+
+    now: datetime
+    stage: Callable[[Show], tuple[PageFolder | None, Path | None] | None]
+    pages: PageFolder | None = None
+    cache_dir: Path | None = None
+    started: bool = False
+    rendered: dict[str, Rendered] = field(default_factory=dict)  # by episode id
+
+    def start(self, show: Show) -> bool:
+        staged = self.stage(show)
+        if staged is not None:
+            self.pages, self.cache_dir = staged
+            self.started = True
+        return self.started
+
+    def args(self, data: bytes | None, store: Store) -> AheadArgs | None:
+        if data is None:
+            return None
+        videos = {video_id: store.video(video_id) for video_id in video_ids_in(data)}
+        pages = self.pages
+        folders = (pages.path, pages.language, pages.chapters) if pages else None
+        return self.now, videos, folders, self.cache_dir
 
 
 @dataclass(frozen=True)
@@ -176,9 +224,11 @@ def load_project(
     inputs: Inputs | None = None,
     parsed: ParseCache | None = None,
     workers: Workers | None = None,
+    ahead: RenderAhead | None = None,
 ) -> Project:
     """Read podcast.yaml, the store and every episode (or parse the bytes `inputs` read, taking
-    unchanged files from `parsed`); raise with every problem found."""
+    unchanged files from `parsed`, and rendering them `ahead` when that applies); raise with
+    every problem found."""
     show = inputs.show if inputs else load_show(root)
     if inputs is None:
         store = load_store(show.store_path)
@@ -190,7 +240,7 @@ def load_project(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []
-    for result in _read_all(show, inputs, parsed, workers or Workers(1)):
+    for result in _read_all(show, store, inputs, parsed, workers or Workers(1), ahead):
         problems.extend(result.problems)
         warnings.extend(result.warnings)
         if result.episode is not None:
@@ -203,46 +253,101 @@ def load_project(
 
 
 def _read_all(
-    show: Show, inputs: Inputs | None, parsed: ParseCache | None, workers: Workers
+    show: Show,
+    store: Store,
+    inputs: Inputs | None,
+    parsed: ParseCache | None,
+    workers: Workers,
+    ahead: RenderAhead | None = None,
 ) -> list[ReadResult]:
     """Every episode's ReadResult in build order: cached ones as they are, the others parsed
-    (in worker processes when there are many)."""
+    (in worker processes when there are many, which then render them `ahead` if it applies)."""
     if inputs is None:
         return [read_episode(path, show) for path in find_episode_files(show)]
     cache = parsed or ParseCache(None, inputs.config)
     results: list[ReadResult | None] = []
-    missing: list[tuple[int, Path, str, bytes | None]] = []
+    missing: list[tuple[int, Path]] = []  # (where in results, the file)
     for index, name in enumerate(inputs.names):
         path = inputs.path(index)
         # A file whose stat the last build recorded is not read at all when the cache has it:
         # its body is read later only if its notes must be rendered again.
         hit = cache.get(path, inputs.digest(index), inputs.data.get(name))
         if hit is None:
-            data, digest = inputs.take(index)
-            missing.append((len(results), path, digest, data))
+            missing.append((index, path))
         else:
             inputs.data.pop(name, None)
         results.append(hit)
-    parsed_now = workers.map(
-        _parse_one, [(path, show, data, digest) for _, path, digest, data in missing]
-    )
-    for (index, path, digest, _), (result, entry) in zip(missing, parsed_now, strict=True):
+    if not (
+        ahead is not None
+        and workers.count >= 2
+        and len(missing) >= PARALLEL_MIN
+        and ahead.start(show)
+    ):
+        ahead = None
+    digests: list[str] = []
+
+    def jobs() -> Iterator[tuple[Path, Show, bytes | None, str, AheadArgs | None]]:
+        # Made as the workers take them: the bytes of each file are handed over, and let go
+        # once its batch is parsed.
+        for index, path in missing:
+            data, digest = inputs.take(index)
+            digests.append(digest)
+            yield path, show, data, digest, ahead.args(data, store) if ahead else None
+
+    parsed_now = workers.map(_parse_one, jobs(), len(missing))
+    for (index, path), digest, (result, entry, rendered) in zip(
+        missing, digests, parsed_now, strict=True
+    ):
         results[index] = result
         cache.keep(path, digest, entry)
+        if rendered is not None and ahead is not None and result.episode is not None:
+            ahead.rendered[result.episode.id] = rendered
     return [r for r in results if r is not None]
 
 
 def _parse_one(
-    args: tuple[Path, Show, bytes | None, str],
-) -> tuple[ReadResult, dict[str, Any] | None]:
-    path, show, data, digest = args
+    args: tuple[Path, Show, bytes | None, str, AheadArgs | None],
+) -> tuple[ReadResult, bytes | None, Rendered | None]:
+    path, show, data, digest, ahead = args
     result = read_episode(path, show, data)
     if data is None or result.episode is None:
-        return result, None
-    # Without its body: the renderer reads the file again, so that 10 000 bodies are never
-    # held here nor sent between processes twice (54 MB at the peak of a cold build).
+        return result, None, None
+    rendered = _render_ahead(show, result.episode, digest, ahead) if ahead else None
+    # Without its body: a renderer that needs it reads the file again, so that 10 000 bodies
+    # are never held here nor sent between processes twice (54 MB at the peak of a cold build).
     episode = replace(result.episode, digest=digest, body=None)
-    return ReadResult(episode, result.problems, result.warnings), entry_for(data, result)
+    return ReadResult(episode, result.problems, result.warnings), entry_for(data, result), rendered
+
+
+def _render_ahead(show: Show, episode: Episode, digest: str, ahead: AheadArgs) -> Rendered | None:
+    """An episode just parsed, rendered as render_all would (RenderAhead); None for one that
+    is not due, or whose video is not among those given."""
+    now, videos, folders, cache_dir = ahead
+    if not episode.published or episode.date > now or episode.body is None:
+        return None
+    video = None
+    if episode.video is not None:
+        if episode.video.video_id not in videos:
+            return None
+        video = videos[episode.video.video_id]
+    key = render_key(digest, episode.description, video) if cache_dir else ""
+    page = None
+    if folders is not None:
+        link = episode_link(show, episode)
+        page = (f"{folders[0]}/{episode.id}.html", episode.title, folders[1], link)
+    chapters = video.chapters if video else ()
+    cached = (cache_dir, key) if cache_dir else None
+    args = (episode.body, episode.path, digest, video, chapters, episode.description, page, cached)
+    notes, page_written, entry = _render_one(args)
+    if notes is None:  # (not with a body given)
+        return None
+    chapters_written = bool(
+        folders
+        and folders[2]
+        and chapters
+        and write_new(f"{folders[2]}/{episode.id}.json", chapters_json(chapters))
+    )
+    return notes, page_written, chapters_written, entry, key
 
 
 def read_body(path: Path, digest: str) -> str | None:
@@ -298,14 +403,22 @@ def render_all(
     cache: RenderCache | None = None,
     workers: Workers | None = None,
     pages: PageFolder | None = None,
+    ahead: dict[str, Rendered] | None = None,
 ) -> dict[str, Notes]:
-    """Notes of every episode: from the cache when its inputs are unchanged, else rendered (in
-    `workers` processes when there are enough to pay for starting them). With `pages`, the
-    transcript page of each episode rendered is written into it."""
+    """Notes of every episode: rendered `ahead` already, from the cache when its inputs are
+    unchanged, else rendered (in `workers` processes when there are enough to pay for starting
+    them). With `pages`, the transcript page of each episode rendered is written into it."""
     cache = cache or RenderCache(None)
     notes: dict[str, Notes] = {}
     misses: list[tuple[Episode, str, VideoInfo | None]] = []
     for episode in episodes:
+        done = ahead.pop(episode.id, None) if ahead else None
+        if done is not None:
+            made, page_written, chapters_written, entry, made_key = done
+            if pages is not None and chapters_written:
+                pages.chapters_written.add(episode.id)
+            notes[episode.id] = _taken(cache, pages, episode, made_key, made, page_written, entry)
+            continue
         video = project.store.video(episode.video.video_id) if episode.video else None
         # By the file's hash, which names the body: a hit needs the body neither read nor hashed.
         key = ""
@@ -335,27 +448,43 @@ def render_all(
             (entries, key) if entries and key else None,
         )
         missing.append((episode, key, args))
-    rendered = (workers or Workers(1)).map(_render_one, [args for _, _, args in missing])
-    changed = []
+    rendered = (workers or Workers(1)).map(
+        _render_one, (args for _, _, args in missing), len(missing)
+    )
+    changed: list[Problem] = []
     for (episode, key, _), (result, page_written, entry) in zip(missing, rendered, strict=True):
-        if page_written and pages is not None:
-            pages.written.add(episode.id)
-        if result is None:
+        if result is None:  # (its page is not written either)
             changed.append(
                 Problem(episode.path, None, "changed while castpub was building", "run it again")
             )
             continue
-        if key:
-            if result.key != key:
-                result = replace(result, key=key)
-            if entry is None:
-                cache.put(key, result)
-            else:
-                cache.adopt(key, entry)
-        notes[episode.id] = result
+        notes[episode.id] = _taken(cache, pages, episode, key, result, page_written, entry)
     if changed:
         raise InvalidInput(changed)
     return notes
+
+
+def _taken(
+    cache: RenderCache,
+    pages: PageFolder | None,
+    episode: Episode,
+    key: str,
+    result: Notes,
+    page_written: bool,
+    entry: Entry | None,
+) -> Notes:
+    """An episode's notes just rendered, taken in: its page counted as written, its render
+    cache entry adopted (or put, when none could be written)."""
+    if page_written and pages is not None:
+        pages.written.add(episode.id)
+    if key:
+        if result.key != key:
+            result = replace(result, key=key)
+        if entry is None:
+            cache.put(key, result)
+        else:
+            cache.adopt(key, entry)
+    return result
 
 
 def _render_one(args: RenderArgs) -> tuple[Notes | None, bool, Entry | None]:
@@ -454,21 +583,42 @@ class Workers:
             self._stop()  # as in map: the work is done in this process
             self.count = 1
 
-    def map(self, function: Callable[[T], R], jobs: list[T]) -> list[R]:
+    def map(
+        self, function: Callable[[T], R], jobs: Iterable[T], count: int | None = None
+    ) -> list[R]:
+        """function(job) for each job, in order. Given their `count`, the jobs are made as
+        they are handed out, a batch at a time (_batches): the workers start on the first batch
+        while this process makes the next ones."""
+        if count is None:
+            jobs = list(jobs)
+            count = len(jobs)
         self._wait_for_start()
-        if self.count < 2 or len(jobs) < PARALLEL_MIN:
+        if self.count < 2 or count < PARALLEL_MIN:
             return [function(job) for job in jobs]
         from concurrent.futures.process import BrokenProcessPool
 
-        chunk = max(1, len(jobs) // (self.count * 8))
+        jobs = iter(jobs)
+        # Each batch's jobs until its results are in, to be done here if a worker dies.
+        pending: list[tuple[Future[list[R]], list[T]]] = []
+        results: list[R] = []
         try:
-            return list(self._started().map(function, jobs, chunksize=chunk))
+            pool = self._started()
+            for batch in _batches(jobs, count, self.count):
+                pending.append((pool.submit(_each, function, batch), batch))
+            pending.reverse()  # taken from the end, in order
+            while pending:
+                results += pending[-1][0].result()
+                pending.pop()  # its jobs (and the bytes they carry) can go
         except (BrokenProcessPool, OSError):
             # A worker killed (out of memory) or no way to start one (no /tmp for the server's
             # socket): the same work in this process is slower, not different.
             self.close()
             self.count = 1
-            return [function(job) for job in jobs]
+            pending.reverse()
+            for _, batch in pending:
+                results += [function(job) for job in batch]
+            results += [function(job) for job in jobs]
+        return results
 
     def _started(self) -> ProcessPoolExecutor:
         # Imported here: most rebuilds start no worker, and these modules are a tenth of
@@ -491,6 +641,34 @@ class Workers:
 
 # glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).
 M_MMAP_THRESHOLD = -3
+
+
+def _each(function: Callable[[T], R], jobs: list[T]) -> list[R]:
+    return [function(job) for job in jobs]
+
+
+# The first batch of jobs handed to the workers, the smallest and the largest after it: a
+# batch's results are held whole in the worker and sent at once, so larger ones cost memory
+# (a batch of 1 250 parsed and rendered episodes made each worker 10 MB larger).
+FIRST_BATCH = 16
+LAST_BATCH = 16
+LARGEST_BATCH = 256
+BATCHES_PER_WORKER = 4
+
+
+def _batches(jobs: Iterator[T], count: int, workers: int) -> Iterator[list[T]]:
+    """`count` jobs in batches for `workers` processes: small at first, so that they start at
+    once, each twice the last while the work left is large, then smaller again, so that at
+    the end no worker waits long for another to finish its batch (guided scheduling)."""
+    left = count
+    size = FIRST_BATCH
+    while True:
+        batch = list(islice(jobs, size))
+        if not batch:
+            return
+        yield batch
+        left -= len(batch)
+        size = max(LAST_BATCH, min(size * 2, LARGEST_BATCH, left // (workers * BATCHES_PER_WORKER)))
 
 
 def _worker_started() -> None:
@@ -666,7 +844,11 @@ def episode_files(
         if pool.kept(relpath, content_key(salt, repr(video.chapters))):
             yield relpath, None
             return
-        data, name = chapters_json(video.chapters), f"{episode.id}.json"
+        name = f"{episode.id}.json"
+        if pages and pages.chapters and episode.id in pages.chapters_written:
+            yield relpath, Written(pages.chapters, name)  # by the process that rendered it
+            return
+        data = chapters_json(video.chapters)
         if pages and pages.chapters and write_new(f"{pages.chapters}/{name}", data):
             yield relpath, Written(pages.chapters, name)
         else:
@@ -682,11 +864,12 @@ def prepare(
     workers: Workers | None = None,
     index: PublishedIndex | None = None,
     pages: PageFolder | None = None,
+    ahead: dict[str, Rendered] | None = None,
 ) -> tuple[BuildResult, dict[str, Notes]]:
     watch = stopwatch or Stopwatch()
     published, drafts, scheduled = split_by_status(project.episodes, now)
     with watch.stage("render"):
-        notes = render_all(project, published, cache, workers, pages)
+        notes = render_all(project, published, cache, workers, pages, ahead)
     with watch.stage("assemble"):
         feeds = assemble(project.show, published, notes, project.store, project.links)
     with watch.stage("guard"):
@@ -738,20 +921,25 @@ def _prepare_build(
     inputs: Inputs,
     workers: Workers,
     parsed_hook: Callable[[Project], PageFolder | None] | None = None,
+    ahead: RenderAhead | None = None,
 ) -> _Prepared:
     """What build and check_outputs share, once the inputs are read; parsed_hook is called
     with the project once every episode is parsed, and may give the folder where the
-    transcript pages are to be written as they are rendered."""
+    transcript pages are to be written as they are rendered. With `ahead`, the processes that
+    parse the episodes may render them too."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
     with watch.stage("read"):
-        project = load_project(root, inputs, parsed, workers)
+        project = load_project(root, inputs, parsed, workers, ahead)
         parsed.save()
         del parsed  # its entries for 10 000 episodes are not needed past this point
     pages = parsed_hook(project) if parsed_hook is not None else None
     cache = RenderCache.for_show(project.show.root, use_cache)
     index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
     try:
-        result, notes = prepare(project, now, allow_shrink, cache, watch, workers, index, pages)
+        rendered = ahead.rendered if ahead else None
+        result, notes = prepare(
+            project, now, allow_shrink, cache, watch, workers, index, pages, rendered
+        )
     finally:
         workers.close()  # nothing else for them to do: their memory is given back now
         with watch.stage("render"):
@@ -812,6 +1000,7 @@ def _build_with(
     item_keys: dict[int, str] = {}
     confined = Confined(feeds_dir)
     with Staging() as staging:
+        ahead = RenderAhead(now, lambda show: _stage_ahead(show, use_cache, confined, staging))
         prepared = _prepare_build(
             root,
             now,
@@ -821,7 +1010,8 @@ def _build_with(
             last,
             inputs,
             workers,
-            lambda project: _stage_episode_files(project, now, confined, staging),
+            lambda project: _stage_episode_files(project, now, confined, staging, ahead),
+            ahead,
         )
         last, inputs, project = prepared.last, prepared.inputs, prepared.project
         cache, index, result = prepared.cache, prepared.index, prepared.result
@@ -893,8 +1083,41 @@ def _build_with(
     return result
 
 
+def _stage_ahead(
+    show: Show, use_cache: bool, confined: Confined, staging: Staging
+) -> tuple[PageFolder | None, Path | None] | None:
+    """For RenderAhead: the staged folders of the pages and chapters files (_stage_pages), and
+    the render cache's folder; None when that cache has entries (their notes are to be taken,
+    not made again)."""
+    cache = RenderCache.for_show(show.root, use_cache)
+    if cache.keys():
+        return None
+    if cache.directory is not None:
+        try:
+            cache.directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+    return _stage_pages(show, confined, staging), cache.directory
+
+
+def _stage_pages(show: Show, confined: Confined, staging: Staging) -> PageFolder | None:
+    """Staged folders for feeds/transcripts/ and feeds/chapters/, when they do not exist yet."""
+    with suppress(InvalidInput, OSError):
+        for relpath in (transcript_file("_"), chapters_file("_")):
+            confined.check(relpath)  # not through a folder leading out of feeds/
+        staged = staging.stage_folder((show.feeds_dir / transcript_file("_")).parent)
+        if staged is not None:
+            chapters = staging.stage_folder((show.feeds_dir / chapters_file("_")).parent)
+            return PageFolder(staged, show.language, chapters)
+    return None
+
+
 def _stage_episode_files(
-    project: Project, now: datetime, confined: Confined, staging: Staging
+    project: Project,
+    now: datetime,
+    confined: Confined,
+    staging: Staging,
+    ahead: RenderAhead | None = None,
 ) -> PageFolder | None:
     """Prepare the staging of the transcript and chapters files: staged folders when
     feeds/transcripts/ (and feeds/chapters/) do not exist yet, else the temporary files of the
@@ -902,16 +1125,12 @@ def _stage_episode_files(
     published, _, _ = split_by_status(project.episodes, now)
     pages = None
     # An id with a slash would lead out of the folder: such a build takes the usual way, which
-    # reports it.
+    # reports it (what was rendered ahead into staged folders is then not published).
     if not any("/" in episode.id for episode in published):
-        with suppress(InvalidInput, OSError):
-            for relpath in (transcript_file("_"), chapters_file("_")):
-                confined.check(relpath)  # not through a folder leading out of feeds/
-            feeds = project.show.feeds_dir
-            staged = staging.stage_folder((feeds / transcript_file("_")).parent)
-            if staged is not None:
-                chapters = staging.stage_folder((feeds / chapters_file("_")).parent)
-                pages = PageFolder(staged, project.show.language, chapters)
+        if ahead is not None and ahead.started:
+            pages = ahead.pages
+        else:
+            pages = _stage_pages(project.show, confined, staging)
     if pages is None:
         staging.reserve(_episode_file_paths(published, project, confined))
     return pages

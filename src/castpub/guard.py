@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple, Protocol
 from urllib.parse import unquote
@@ -107,19 +108,22 @@ class PublishedIndex:
     each RSS file it leaves in feeds/, its size and mtime and what the guards read from each item
     (taken from the Items it serialized, by the same rules as the parser). The record is used
     only while the file still has that size and mtime and castpub's code is the same; a feed
-    replaced or edited by anything else is parsed as before."""
+    replaced or edited by anything else is parsed as before.
+
+    Each file's items are kept as the record's rows until asked for: a one-episode rebuild reads
+    every playlist's GUIDs only, and writes the rows of unchanged feeds back as they were."""
 
     def __init__(self, feeds_dir: Path, manifest: Path | None) -> None:
         self.feeds_dir = feeds_dir
         self.manifest = manifest
         self.previous = self._load()
-        self.recorded: dict[str, list[PublishedItem]] = {}
+        self.recorded: dict[str, Sequence[Sequence[str | None]]] = {}
 
     @classmethod
     def for_show(cls, root: Path, feeds_dir: Path, enabled: bool = True) -> PublishedIndex:
         return cls(feeds_dir, root / CACHE_DIR / "published.marshal" if enabled else None)
 
-    def _load(self) -> dict[str, tuple[int, int, list[PublishedItem]]]:
+    def _load(self) -> dict[str, tuple[int, int, list[list[str | None]]]]:
         if self.manifest is None:
             return {}
         try:
@@ -127,11 +131,7 @@ class PublishedIndex:
             if data.get("salt") != code_salt():
                 return {}
             return {
-                str(relpath): (
-                    int(size),
-                    int(mtime_ns),
-                    list(map(PublishedItem._make, items)),
-                )
+                str(relpath): (int(size), int(mtime_ns), list(items))
                 for relpath, (size, mtime_ns, items) in data["files"].items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -139,20 +139,33 @@ class PublishedIndex:
 
     def items(self, relpath: str) -> list[PublishedItem]:
         """The published items of feeds/relpath, from the record when it still describes the file."""
-        path = self.feeds_dir / relpath
+        rows = self._rows(relpath)
+        if rows is not None:
+            with suppress(TypeError):  # a row of another shape: the feed is read instead
+                return list(map(PublishedItem._make, rows))
+        return published_items(self.feeds_dir / relpath)
+
+    def guids(self, relpath: str) -> list[str]:
+        """The GUIDs of the published items of feeds/relpath (items(), without the rest)."""
+        rows = self._rows(relpath)
+        if rows is not None and all(len(row) == len(PublishedItem._fields) for row in rows):
+            return [str(row[0]) for row in rows]
+        return [item.guid for item in published_items(self.feeds_dir / relpath)]
+
+    def _rows(self, relpath: str) -> list[list[str | None]] | None:
+        """The recorded rows of feeds/relpath, while the file has the size and mtime recorded."""
         known = self.previous.get(relpath)
-        if known is not None:
-            try:
-                stat = path.stat()
-            except OSError:
-                stat = None
-            if stat is not None and (stat.st_size, stat.st_mtime_ns) == known[:2]:
-                return known[2]
-        return published_items(path)
+        if known is None:
+            return None
+        try:
+            stat = (self.feeds_dir / relpath).stat()
+        except OSError:
+            return None
+        return known[2] if (stat.st_size, stat.st_mtime_ns) == known[:2] else None
 
     def record_rows(self, relpath: str, rows: list[PublishedItem | None]) -> None:
         """Record the items of a feed written to relpath, from what as_published gave for each."""
-        self.recorded[relpath] = [p for p in rows if p is not None]
+        self.recorded[relpath] = [tuple(p) for p in rows if p is not None]
 
     def carry(self, relpath: str) -> None:
         """Record the old relpath again as it is: a build that left it untouched."""
@@ -169,11 +182,7 @@ class PublishedIndex:
         a failure only costs the next build a parse."""
         if self.manifest is None:
             return
-        rows = {
-            relpath: [[i.guid, i.episode_id, i.video_id, i.enclosure_url] for i in items]
-            for relpath, items in self.recorded.items()
-        }
-        files = {r: list(v) for r, v in stat_written(written, rows).items()}
+        files = {r: list(v) for r, v in stat_written(written, self.recorded).items()}
         keep_record(self.manifest, {"salt": code_salt(), "files": files}, later)
 
 
@@ -202,20 +211,22 @@ def guard_problems(
     previous = index.items("podcast.xml")
     problems = check_guids(previous, items["podcast.xml"], paths)
     if not allow_shrink:
-        problems.extend(_shrink(show, "podcast.xml", previous, items["podcast.xml"]))
+        guids = [item.guid for item in previous]
+        problems.extend(_shrink(show, "podcast.xml", guids, items["podcast.xml"]))
         problems.extend(_playlist_shrink(show, items, index))
     return problems
 
 
 def _shrink(
-    show: Show, relpath: str, previous: list[PublishedItem], items: Sequence[Guarded] | None
+    show: Show, relpath: str, previous: list[str], items: Sequence[Guarded] | None
 ) -> list[Problem]:
     """Refuse to publish a feed that lost more than max_shrink of its items (a deleted folder, a
-    bad merge) unless the author says so. No feed at all (None) loses every item."""
+    bad merge) unless the author says so (`previous`: the GUIDs published). No feed at all
+    (None) loses every item."""
     if not previous:
         return []
     kept = {i.guid for i in items} if items is not None else set()
-    lost = sum(1 for old in previous if old.guid not in kept)
+    lost = sum(1 for guid in previous if guid not in kept)
     if lost and lost / len(previous) > show.max_shrink:
         return [
             Problem(
@@ -237,7 +248,7 @@ def _playlist_shrink(
     directory = show.feeds_dir / "playlists"
     for path in sorted(directory.glob("*/podcast.xml")) if directory.is_dir() else []:
         relpath = str(path.relative_to(show.feeds_dir))
-        problems += _shrink(show, relpath, published.items(relpath), items.get(relpath))
+        problems += _shrink(show, relpath, published.guids(relpath), items.get(relpath))
     return problems
 
 

@@ -4,6 +4,8 @@ import gc
 import os
 import shutil
 import stat
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -336,6 +338,33 @@ def test_workers_that_die_leave_the_work_to_this_process() -> None:
     with Workers(2) as workers:
         assert workers.map(_double_outside, jobs) == [n * 2 for n in range(PARALLEL_MIN)]
         assert workers.count == 1
+
+
+class _PoolThatFails:
+    """Runs each batch at once, and fails to take the third (as a pool whose worker died)."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+
+    def submit(self, function: Callable[..., list[int]], *args: object) -> Future[list[int]]:
+        self.batches += 1
+        if self.batches == 3:
+            raise OSError("the pool is gone")
+        done: Future[list[int]] = Future()
+        done.set_result(function(*args))
+        return done
+
+
+def test_workers_that_fail_while_given_jobs_leave_the_rest_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jobs = range(PARALLEL_MIN * 2)
+    pool = _PoolThatFails()
+    with Workers(2) as workers:
+        monkeypatch.setattr(workers, "_started", lambda: pool)
+        assert workers.map(lambda n: n * 2, iter(jobs), len(jobs)) == [n * 2 for n in jobs]
+        assert workers.count == 1
+    assert pool.batches == 3
 
 
 def _pid(_: int) -> int:

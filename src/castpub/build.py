@@ -7,6 +7,7 @@ import gc
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -603,24 +604,26 @@ class Workers:
 
         jobs = iter(jobs)
         # Each batch's jobs until its results are in, to be done here if a worker dies.
-        pending: list[tuple[Future[list[R]], list[T]]] = []
+        pending: deque[tuple[Future[list[R]], list[T]]] = deque()
+        unsent: list[T] = []  # a batch made and not handed over (yet)
         results: list[R] = []
         try:
             pool = self._started()
-            for batch in _batches(jobs, count, self.count):
-                pending.append((pool.submit(_each, function, batch), batch))
-            pending.reverse()  # taken from the end, in order
+            for unsent in _batches(jobs, count, self.count):
+                future = pool.submit(_each, function, unsent)
+                pending.append((future, unsent))
+                unsent = []
             while pending:
-                results += pending[-1][0].result()
-                pending.pop()  # its jobs (and the bytes they carry) can go
+                results += pending[0][0].result()
+                pending.popleft()  # its jobs (and the bytes they carry) can go
         except (BrokenProcessPool, OSError):
             # A worker killed (out of memory) or no way to start one (no /tmp for the server's
             # socket): the same work in this process is slower, not different.
             self.close()
             self.count = 1
-            pending.reverse()
             for _, batch in pending:
                 results += [function(job) for job in batch]
+            results += [function(job) for job in unsent]
             results += [function(job) for job in jobs]
         return results
 

@@ -318,7 +318,7 @@ def test_episodes_rendered_as_they_are_parsed_equal_those_rendered_after(
     assert "Odd far" in feed and "Odd draft" not in feed and "Odd scheduled" not in feed
 
     inputs = read_inputs(ahead)
-    made = RenderAhead(datetime.fromisoformat(NOW), lambda show: (None, None))
+    made = RenderAhead(datetime.fromisoformat(NOW), lambda show: None)
     with Workers(2) as workers:
         project = load_project(ahead, inputs, ParseCache(None, inputs.config), workers, made)
     due = {e.id for e in project.episodes if e.published and e.date <= made.now}

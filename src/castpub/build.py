@@ -150,24 +150,32 @@ class RenderAhead:
     episode out a second time. Only for episodes due whose video is among the ones their
     file's bytes name (videos.video_ids_in): render_all renders any other.
 
-    `stage` makes the folders the pages and chapters files go to, and gives them with the
-    render cache's folder; None when rendering ahead does not pay (a render cache with entries,
-    whose notes are there to be taken)."""
+    `stage` makes the folders the pages and chapters files go to (_stage_pages). Nothing is
+    rendered ahead when the render `cache` has entries: their notes are there to be taken."""
 
     now: datetime
-    stage: Callable[[Show], tuple[PageFolder | None, Path | None] | None]
+    stage: Callable[[Show], PageFolder | None]
+    cache: RenderCache | None = None
     pages: PageFolder | None = None
-    cache_dir: Path | None = None
     started: bool = False
     rendered: dict[str, Rendered] = field(default_factory=dict)  # by episode id
     seconds: float = 0.0  # spent parsing and rendering: the render stage's, for the stopwatch
 
+    @property
+    def cache_dir(self) -> Path | None:
+        return self.cache.directory if self.cache else None
+
     def start(self, show: Show) -> bool:
-        staged = self.stage(show)
-        if staged is not None:
-            self.pages, self.cache_dir = staged
-            self.started = True
-        return self.started
+        if self.cache is not None and self.cache.keys():
+            return False
+        if self.cache_dir is not None:
+            try:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                return False
+        self.pages = self.stage(show)
+        self.started = True
+        return True
 
     def args(self, data: bytes | None, store: Store) -> AheadArgs | None:
         if data is None:
@@ -935,6 +943,9 @@ def _prepare_build(
     transcript pages are to be written as they are rendered. With `ahead`, the processes that
     parse the episodes may render them too."""
     parsed = ParseCache.for_show(inputs.show.root, inputs.config, use_cache)
+    cache = RenderCache.for_show(inputs.show.root, use_cache)
+    if ahead is not None:
+        ahead.cache = cache
     with watch.stage("read"):
         project = load_project(root, inputs, parsed, workers, ahead)
         parsed.save()
@@ -943,7 +954,6 @@ def _prepare_build(
         watch.add("read", -ahead.seconds)
         watch.add("render", ahead.seconds)
     pages = parsed_hook(project) if parsed_hook is not None else None
-    cache = RenderCache.for_show(project.show.root, use_cache)
     index = PublishedIndex.for_show(project.show.root, project.show.feeds_dir, use_cache)
     try:
         rendered = ahead.rendered if ahead else None
@@ -1010,7 +1020,7 @@ def _build_with(
     item_keys: dict[int, str] = {}
     confined = Confined(feeds_dir)
     with Staging() as staging:
-        ahead = RenderAhead(now, lambda show: _stage_ahead(show, use_cache, confined, staging))
+        ahead = RenderAhead(now, lambda show: _stage_pages(show, confined, staging))
         prepared = _prepare_build(
             root,
             now,
@@ -1091,23 +1101,6 @@ def _build_with(
         project.show.websub_hub, result.feeds, result.written, feeds_dir
     )
     return result
-
-
-def _stage_ahead(
-    show: Show, use_cache: bool, confined: Confined, staging: Staging
-) -> tuple[PageFolder | None, Path | None] | None:
-    """For RenderAhead: the staged folders of the pages and chapters files (_stage_pages), and
-    the render cache's folder; None when that cache has entries (their notes are to be taken,
-    not made again)."""
-    cache = RenderCache.for_show(show.root, use_cache)
-    if cache.keys():
-        return None
-    if cache.directory is not None:
-        try:
-            cache.directory.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None
-    return _stage_pages(show, confined, staging), cache.directory
 
 
 def _stage_pages(show: Show, confined: Confined, staging: Staging) -> PageFolder | None:

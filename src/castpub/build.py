@@ -133,11 +133,9 @@ class PageFolder:
 
 
 # What a process that parses an episode needs to render it too (RenderAhead): when episodes
-# are due, the videos the file's bytes may name (None: not in the store), the folders of the
-# transcript pages and chapters files with the show's language, the render cache's folder.
-AheadArgs = tuple[
-    datetime, dict[str, VideoInfo | None], tuple[str, str, str | None] | None, Path | None
-]
+# are due, the videos the file's bytes may name (None: not in the store), where the transcript
+# pages and chapters files go, the render cache's folder.
+AheadArgs = tuple[datetime, dict[str, VideoInfo | None], PageFolder | None, Path | None]
 # An episode rendered: its notes, whether its transcript page and chapters file were written,
 # the render cache's entry and the key it was written under.
 Rendered = tuple[Notes, bool, bool, Entry | None, str]
@@ -181,9 +179,7 @@ class RenderAhead:
         if data is None:
             return None
         videos = {video_id: store.video(video_id) for video_id in video_ids_in(data)}
-        pages = self.pages
-        folders = (pages.path, pages.language, pages.chapters) if pages else None
-        return self.now, videos, folders, self.cache_dir
+        return self.now, videos, self.pages, self.cache_dir
 
 
 @dataclass(frozen=True)
@@ -335,7 +331,7 @@ def _parse_one(
 def _render_ahead(show: Show, episode: Episode, digest: str, ahead: AheadArgs) -> Rendered | None:
     """An episode just parsed, rendered as render_all would (RenderAhead); None for one that
     is not due, or whose video is not among those given."""
-    now, videos, folders, cache_dir = ahead
+    now, videos, pages, cache_dir = ahead
     if not episode.published or episode.date > now or episode.body is None:
         return None
     video = None
@@ -344,23 +340,31 @@ def _render_ahead(show: Show, episode: Episode, digest: str, ahead: AheadArgs) -
             return None
         video = videos[episode.video.video_id]
     key = render_key(digest, episode.description, video) if cache_dir else ""
-    page = None
-    if folders is not None:
-        link = episode_link(show, episode)
-        page = (f"{folders[0]}/{episode.id}.html", episode.title, folders[1], link)
-    chapters = video.chapters if video else ()
+    page = pages.args(episode, episode_link(show, episode)) if pages else None
     cached = (cache_dir, key) if cache_dir else None
-    args = (episode.body, episode.path, digest, video, chapters, episode.description, page, cached)
-    notes, page_written, entry = _render_one(args)
+    notes, page_written, entry = _render_one(_render_args(episode, digest, video, page, cached))
     if notes is None:  # (not with a body given)
         return None
     chapters_written = bool(
-        folders
-        and folders[2]
-        and chapters
-        and write_new(f"{folders[2]}/{episode.id}.json", chapters_json(chapters))
+        pages
+        and pages.chapters
+        and video
+        and video.chapters
+        and write_new(f"{pages.chapters}/{episode.id}.json", chapters_json(video.chapters))
     )
     return notes, page_written, chapters_written, entry, key
+
+
+def _render_args(
+    episode: Episode,
+    digest: str,
+    video: VideoInfo | None,
+    page: PageArgs | None,
+    cached: tuple[Path, str] | None,
+) -> RenderArgs:
+    """What _render_one needs of an episode (its body None: read from the file again)."""
+    chapters = video.chapters if video else ()
+    return episode.body, episode.path, digest, video, chapters, episode.description, page, cached
 
 
 def read_body(path: Path, digest: str) -> str | None:
@@ -450,17 +454,9 @@ def render_all(
     missing: list[tuple[Episode, str, RenderArgs]] = []
     for episode, key, video in misses:
         link = project.links.get(episode.id) or episode_link(project.show, episode)
-        args = (
-            episode.body,
-            episode.path,
-            episode.digest,
-            video,
-            video.chapters if video else (),
-            episode.description,
-            pages.args(episode, link) if pages else None,
-            (entries, key) if entries and key else None,
-        )
-        missing.append((episode, key, args))
+        page = pages.args(episode, link) if pages else None
+        cached = (entries, key) if entries and key else None
+        missing.append((episode, key, _render_args(episode, episode.digest, video, page, cached)))
     rendered = (workers or Workers(1)).map(
         _render_one, (args for _, _, args in missing), len(missing)
     )

@@ -9,76 +9,14 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import nh3
 
 from castpub.cmark import Markdown
+from castpub.sanitize import cmark_only, markdown_is_plain, sanitize
 from castpub.store import Chapter, VideoInfo
 from castpub.videos import VideoRef, parse_video_url
 
 SUMMARY_BYTES = 4000
-ALLOWED_TAGS = frozenset(
-    {
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "cite",
-        "code",
-        "dd",
-        "del",
-        "dl",
-        "dt",
-        "em",
-        "figcaption",
-        "figure",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "hr",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "li",
-        "ol",
-        "p",
-        "pre",
-        "q",
-        "s",
-        "small",
-        "strong",
-        "sub",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "time",
-        "tr",
-        "u",
-        "ul",
-    }
-)
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align"},
-    "ol": {"start"},
-    "time": {"datetime"},
-}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Each match stops at the next '<': an unclosed iframe must not make the search scan to the end of
 # the body again for every later one (quadratic: 20 000 bare "<iframe>" took a minute).
@@ -136,7 +74,7 @@ def render_notes(
     """Render an episode body; pure, so it can be cached by content."""
     raw = markdown_html(body)
     raw = _IFRAME.sub(lambda m: _embed_link(m.group(1), video), raw)
-    safe = sanitize(raw)
+    safe = (markdown_is_plain(body) and cmark_only(raw)) or sanitize(raw)
     summary = summarize(description) if description else summarize(_first_paragraph(safe))
     notes, transcript = _turns(safe)
     if chapters and video is not None:
@@ -172,28 +110,6 @@ def _turns(fragment: str) -> tuple[str, str]:
     notes.append(rest)
     transcript.append(rest)
     return "".join(notes), "".join(transcript)
-
-
-def _sanitizer() -> Callable[[str], str]:
-    options: dict[str, Any] = {
-        "tags": set(ALLOWED_TAGS),
-        "attributes": {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        "url_schemes": set(URL_SCHEMES),
-        "link_rel": "noopener noreferrer",
-        "strip_comments": True,
-    }
-    # nh3 >= 0.3 converts the allow-lists once into a reusable Cleaner; nh3.clean converts them on
-    # every call, which was a third of its time on a 6 KB episode.
-    if hasattr(nh3, "Cleaner"):
-        return nh3.Cleaner(**options).clean
-    return functools.partial(nh3.clean, **options)
-
-
-_CLEAN = _sanitizer()
-
-
-def sanitize(fragment: str) -> str:
-    return str(_CLEAN(fragment))
 
 
 def _embed_link(attributes: str, video: VideoInfo | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -574,20 +575,26 @@ class Workers:
             self._pool = None
 
     def start_for(self, jobs: int) -> None:
-        """Start the workers now if `jobs` episodes are to be parsed: they start (import castpub
-        and fork) while this process reads the episodes, instead of after. On a thread: each
-        fork waits for the fork server to have imported castpub (a third of a second)."""
-        if self.count >= 2 and jobs >= PARALLEL_MIN and self._starting is None:
+        """Start the workers now if `jobs` episodes are to be parsed, before this process reads
+        them. Forked from this process, which is still small then and runs no other thread,
+        they start at once with castpub imported. Where that cannot be, they are started on a
+        thread, from a fork server that imports castpub first (a third of a second), while this
+        process reads."""
+        if self.count < 2 or jobs < PARALLEL_MIN or self._pool is not None or self._starting:
+            return
+        if _can_fork():
+            self._start(fork=True)
+        else:
             self._starting = threading.Thread(target=self._start, name="castpub-workers")
             self._starting.start()
 
-    def _start(self) -> None:
+    def _start(self, fork: bool = False) -> None:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            # The pool forks a worker per job waiting and none idle: one job per worker.
+            # The pool starts a worker per job waiting and none idle: one job per worker.
             for _ in range(self.count):
-                self._started().submit(give_back_large_blocks)
+                self._started(fork).submit(give_back_large_blocks)
         except (BrokenProcessPool, OSError):
             self._stop()  # as in map: the work is done in this process
             self.count = 1
@@ -631,23 +638,31 @@ class Workers:
             results += [function(job) for job in jobs]
         return results
 
-    def _started(self) -> ProcessPoolExecutor:
+    def _started(self, fork: bool = False) -> ProcessPoolExecutor:
         # Imported here: most rebuilds start no worker, and these modules are a tenth of
         # castpub's start-up.
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
         if self._pool is None:
-            # forkserver: workers are forked from a small server that imported the parser and
-            # renderer once, not from this process, which by then holds every episode's bytes;
-            # forked from here, each worker started at this process's size (90 MB more at the
-            # peak of a 10 000-episode cold build).
-            context = get_context("forkserver")
-            context.set_forkserver_preload(["castpub.build"])
+            # Started later than start_for, by a build that holds every episode's bytes by
+            # then: from a fork server, which imported the parser and renderer once. Forked
+            # from here, each worker started at this process's size (90 MB more at the peak
+            # of a 10 000-episode cold build).
+            context = get_context("fork" if fork else "forkserver")
+            if not fork:
+                context.set_forkserver_preload(["castpub.build"])
             self._pool = ProcessPoolExecutor(
                 self.count, mp_context=context, initializer=_worker_started
             )
         return self._pool
+
+
+def _can_fork() -> bool:
+    """Whether workers may be forked from this process now: on Linux (elsewhere the C
+    libraries do not all survive a fork), and with no other thread, whose locks a child would
+    inherit held."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 # glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).

@@ -275,13 +275,14 @@ def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one
 
 def _odd_episodes(root: Path) -> dict[str, str]:
     """Episodes among _many_episodes' that the processes parsing them must leave to be rendered
-    afterwards, by what makes them so."""
+    afterwards (not due), or that are unlike the others (their video named far into the file,
+    in the front matter, or unknown to the store)."""
     odd = {
         "draft": "published: false",
         "scheduled": "date: 2026-06-01 10:00:00 UTC",
-        "far": "",  # its watch link names the video past where the scan looks (120 bytes)
-        "youtube": "youtube: YE7VzlLtp-4",  # the front matter names it: found, rendered ahead
-        "unknown": "",  # a video the store does not know: found, rendered ahead without one
+        "far": "",  # its watch link has a long query before v=
+        "youtube": "youtube: YE7VzlLtp-4",  # the front matter names its video
+        "unknown": "",  # a video the store does not know: rendered ahead without one
     }
     links = {
         "far": "https://www.youtube.com/watch?feature=" + "x" * 130 + "&v=M4gD1WSo5mA",
@@ -301,9 +302,9 @@ def _odd_episodes(root: Path) -> dict[str, str]:
 def test_episodes_rendered_as_they_are_parsed_equal_those_rendered_after(
     make_project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cold build has the processes that parse the episodes render each one due as soon as
-    it is parsed, when its video is among those its file's bytes name; the others are rendered
-    afterwards. The feeds, pages and chapters are those of a build in one process."""
+    """A cold build has the processes that parse the episodes read them and render each one
+    due as soon as it is parsed; the others are rendered afterwards. The feeds, pages and
+    chapters are those of a build in one process, and the next build finds nothing changed."""
     ahead, alone = make_project("seed", "ahead"), make_project("seed", "alone")
     for root in (ahead, alone):
         _many_episodes(root)
@@ -316,14 +317,33 @@ def test_episodes_rendered_as_they_are_parsed_equal_those_rendered_after(
     }
     feed = (ahead / "feeds" / "podcast.xml").read_text()
     assert "Odd far" in feed and "Odd draft" not in feed and "Odd scheduled" not in feed
+    assert "0 file(s) written" in build(ahead)  # every file's hash recorded as parsed
 
-    inputs = read_inputs(ahead)
+    inputs = read_inputs(ahead, defer=True)
     made = RenderAhead(datetime.fromisoformat(NOW), lambda show: None)
     with Workers(2) as workers:
         project = load_project(ahead, inputs, ParseCache(None, inputs.config), workers, made)
     due = {e.id for e in project.episodes if e.published and e.date <= made.now}
-    assert set(made.rendered) == due - {odd["far"]}
+    assert set(made.rendered) == due
     assert odd["draft"] not in due and odd["scheduled"] not in due
+    assert inputs.digests == read_inputs(ahead).digests
+
+
+def test_a_store_changed_during_a_cold_build_is_not_rendered_from(make_project) -> None:
+    """The processes that render ahead load the store themselves: one that is no longer what
+    the build read leaves the episodes with a video to be rendered afterwards, from the store
+    the build read."""
+    root = make_project("seed")
+    _many_episodes(root)
+    write_episode(root, "2019-12-31-no-video.md", "title: 'No video'", "Rich: Hello.\n")
+    inputs = read_inputs(root, defer=True)
+    store = root / "data" / "youtube.json"
+    store.write_bytes(store.read_bytes().replace(b"Big Buck Bunny", b"Big Buck Rabbit"))
+    made = RenderAhead(datetime.fromisoformat(NOW), lambda show: None)
+    with Workers(2) as workers:
+        project = load_project(root, inputs, ParseCache(None, inputs.config), workers, made)
+    assert set(made.rendered) == {"2019-12-31-no-video"}
+    assert project.store.video("YE7VzlLtp-4").title == "Big Buck Bunny"
 
 
 def _double_outside(job: tuple[int, int]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import os
 import sys
@@ -52,7 +53,6 @@ from castpub.store import Chapter, Store, VideoInfo, load_store
 from castpub.text import xml_safe_utf8
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
-from castpub.videos import video_ids_in
 from castpub.websub import announce, hub_links
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class PageFolder:
 # What a process that parses an episode needs to render it too (RenderAhead): when episodes
 # are due, the videos the file's bytes may name (None: not in the store), where the transcript
 # pages and chapters files go, the render cache's folder.
-AheadArgs = tuple[datetime, dict[str, VideoInfo | None], PageFolder | None, Path | None]
+AheadArgs = tuple[datetime, "StoreSource", PageFolder | None, Path | None]
 # An episode rendered: its notes, whether its transcript page and chapters file were written,
 # the render cache's entry and the key it was written under.
 Rendered = tuple[Notes, bool, bool, Entry | None, str]
@@ -146,8 +146,8 @@ Rendered = tuple[Notes, bool, bool, Entry | None, str]
 class RenderAhead:
     """Episodes rendered by the process that parses them, as soon as it has: a cold build's
     notes are made without reading, hashing and splitting each file again, nor sending each
-    episode out a second time. Only for episodes due whose video is among the ones their
-    file's bytes name (videos.video_ids_in): render_all renders any other.
+    episode out a second time. Only for episodes due, and while the store is the one this
+    build read (StoreSource): render_all renders any other.
 
     `stage` makes the folders the pages and chapters files go to (_stage_pages). Nothing is
     rendered ahead when the render `cache` has entries: their notes are there to be taken."""
@@ -176,11 +176,35 @@ class RenderAhead:
         self.started = True
         return True
 
-    def args(self, data: bytes | None, store: Store) -> AheadArgs | None:
-        if data is None:
-            return None
-        videos = {video_id: store.video(video_id) for video_id in video_ids_in(data)}
-        return self.now, videos, self.pages, self.cache_dir
+    def args(self, store: StoreSource) -> AheadArgs:
+        return self.now, store, self.pages, self.cache_dir
+
+
+@dataclass(frozen=True)
+class StoreSource:
+    """Where the processes that render ahead load the store from, and the hash of the bytes
+    this build read there: sent with each job instead of the store's records."""
+
+    root: Path
+    path: Path
+    digest: str | None
+    cached: bool  # through the parse cache's record of it (load_store_cached)
+
+
+@functools.lru_cache(maxsize=1)
+def _store_from(source: StoreSource) -> Store | None:
+    """The store, loaded once by each process that renders ahead; None when its bytes are no
+    longer those the build read (the episodes are then rendered by render_all)."""
+    try:
+        raw: bytes | None = source.path.read_bytes()
+    except OSError:
+        raw = None
+    if (content_hash(raw) if raw is not None else None) != source.digest:
+        return None
+    try:
+        return load_store_cached(source.root, source.path, raw, source.digest, source.cached)
+    except InvalidInput:
+        return None
 
 
 @dataclass(frozen=True)
@@ -247,7 +271,7 @@ def load_project(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []
-    for result in _read_all(show, store, inputs, parsed, workers or Workers(1), ahead):
+    for result in _read_all(show, inputs, parsed, workers or Workers(1), ahead):
         problems.extend(result.problems)
         warnings.extend(result.warnings)
         if result.episode is not None:
@@ -261,7 +285,6 @@ def load_project(
 
 def _read_all(
     show: Show,
-    store: Store,
     inputs: Inputs | None,
     parsed: ParseCache | None,
     workers: Workers,
@@ -277,8 +300,11 @@ def _read_all(
     for index, name in enumerate(inputs.names):
         path = inputs.path(index)
         # A file whose stat the last build recorded is not read at all when the cache has it:
-        # its body is read later only if its notes must be rendered again.
-        hit = cache.get(path, inputs.digest(index), inputs.data.get(name))
+        # its body is read later only if its notes must be rendered again. Files not read yet
+        # (Inputs.unread) are read by whoever parses them.
+        hit = (
+            None if inputs.unread else cache.get(path, inputs.digest(index), inputs.data.get(name))
+        )
         if hit is None:
             missing.append((index, path))
         else:
@@ -291,24 +317,24 @@ def _read_all(
         and ahead.start(show)
     ):
         ahead = None
-    digests: list[str] = []
+    source = StoreSource(show.root, show.store_path, inputs.store, cache.path is not None)
+    ahead_args = ahead.args(source) if ahead else None
 
     def jobs() -> Iterator[tuple[Path, Show, bytes | None, str, AheadArgs | None]]:
         # Made as the workers take them: the bytes of each file are handed over, and let go
         # once its batch is parsed.
         for index, path in missing:
             data, digest = inputs.take(index)
-            digests.append(digest)
-            yield path, show, data, digest, ahead.args(data, store) if ahead else None
+            yield path, show, data, digest, ahead_args
 
     start = time.perf_counter()
     parsed_now = workers.map(_parse_one, jobs(), len(missing))
     if ahead is not None:
         ahead.seconds = time.perf_counter() - start
-    for (index, path), digest, (result, entry, rendered) in zip(
-        missing, digests, parsed_now, strict=True
-    ):
+    for (index, path), (result, entry, rendered, digest) in zip(missing, parsed_now, strict=True):
         results[index] = result
+        if inputs.unread:
+            inputs.learn(index, digest)
         cache.keep(path, digest, entry)
         if rendered is not None and ahead is not None and result.episode is not None:
             ahead.rendered[result.episode.id] = rendered
@@ -317,29 +343,37 @@ def _read_all(
 
 def _parse_one(
     args: tuple[Path, Show, bytes | None, str, AheadArgs | None],
-) -> tuple[ReadResult, bytes | None, Rendered | None]:
+) -> tuple[ReadResult, bytes | None, Rendered | None, str]:
+    """An episode file parsed (read and hashed first when the build has not: no bytes and no
+    hash given), and rendered `ahead` if that applies; with the hash of the bytes parsed."""
     path, show, data, digest, ahead = args
+    if data is None and not digest:
+        with suppress(OSError):
+            data = path.read_bytes()
+            digest = content_hash(data)
     result = read_episode(path, show, data)
     if data is None or result.episode is None:
-        return result, None, None
+        return result, None, None, digest
     rendered = _render_ahead(show, result.episode, digest, ahead) if ahead else None
     # Without its body: a renderer that needs it reads the file again, so that 10 000 bodies
     # are never held here nor sent between processes twice (54 MB at the peak of a cold build).
     episode = replace(result.episode, digest=digest, body=None)
-    return ReadResult(episode, result.problems, result.warnings), entry_for(data, result), rendered
+    read = ReadResult(episode, result.problems, result.warnings)
+    return read, entry_for(data, result), rendered, digest
 
 
 def _render_ahead(show: Show, episode: Episode, digest: str, ahead: AheadArgs) -> Rendered | None:
     """An episode just parsed, rendered as render_all would (RenderAhead); None for one that
-    is not due, or whose video is not among those given."""
-    now, videos, pages, cache_dir = ahead
+    is not due, or when the store changed since the build read it."""
+    now, source, pages, cache_dir = ahead
     if not episode.published or episode.date > now or episode.body is None:
         return None
     video = None
     if episode.video is not None:
-        if episode.video.video_id not in videos:
+        store = _store_from(source)
+        if store is None:
             return None
-        video = videos[episode.video.video_id]
+        video = store.video(episode.video.video_id)
     key = render_key(digest, episode.description, video) if cache_dir else ""
     page = pages.args(episode, episode_link(show, episode)) if pages else None
     cached = (cache_dir, key) if cache_dir else None
@@ -932,7 +966,11 @@ def _read(
     no-change fast path)."""
     with watch.stage("read"):
         last = LastBuild(root)
-        inputs = read_inputs(root, last.trusted() if use_cache else None, workers.start_for)
+        # With nothing recorded to compare them with, the episode files are read by the
+        # workers that parse them.
+        defer = not use_cache or not last.record()
+        trusted = last.trusted() if use_cache else None
+        inputs = read_inputs(root, trusted, workers.start_for, defer)
         hit = last.unchanged(inputs, now) if use_cache else None
     return last, inputs, None if hit is None else _unchanged_result(hit, watch)
 

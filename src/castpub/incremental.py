@@ -175,7 +175,7 @@ class _Rebuild:
         with watch.stage("read"):
             previous = self.last.record()
             record = load(self.root, previous.get("read_at")) if previous else None
-            if record is None or show.limit is not None:
+            if record is None or show.limit is not None or inputs.unread:
                 raise _Fallback
             if (previous["config"], previous["store"]) != (inputs.config, inputs.store):
                 raise _Fallback

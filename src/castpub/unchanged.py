@@ -75,6 +75,9 @@ class Inputs:
     data: dict[str, bytes] = field(default_factory=dict)  # episode bytes by name, until parsed
     stats: dict[str, FileStat] = field(default_factory=dict)
     read_at: int = 0  # time.time_ns() before the first episode file was looked at
+    # No episode file read yet (read_inputs' `defer`): each digest is "" until learn() is told
+    # the hash of the bytes that were parsed.
+    unread: bool = False
 
     def path(self, index: int) -> Path:
         return self.show.episodes_dir / self.names[index]
@@ -83,6 +86,13 @@ class Inputs:
         """The hash of the file at index: of the bytes read, or the last build's record of a
         file whose stat is unchanged ("" when it could not be read)."""
         return self.digests[index]
+
+    def learn(self, index: int, digest: str) -> None:
+        """The hash of the bytes of the file at index that were parsed ("" when it could not
+        be read): an unread file's, as for one read here."""
+        self.digests[index] = digest
+        if not digest:
+            self.stats.pop(self.names[index], None)
 
     def take(self, index: int) -> tuple[bytes | None, str]:
         """The bytes and hash of the file at index, the bytes handed over once. A file whose
@@ -127,10 +137,13 @@ def read_inputs(
     root: Path,
     trusted: dict[str, tuple[FileStat, str]] | None = None,
     to_read: Callable[[int], None] | None = None,
+    defer: bool = False,
 ) -> Inputs:
     """Read podcast.yaml, the store and every episode file once, and hash them. An episode file
     whose stat is the one `trusted` (the last build's record) gives keeps that hash unread.
-    `to_read` is told how many episode files are to be read, before they are."""
+    `to_read` is told how many episode files are to be read, before they are. With `defer`,
+    no episode file is read: the processes that parse them read and hash them (Inputs.unread),
+    and start at once instead of after this process has read them all."""
     try:
         config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
     except OSError:
@@ -152,6 +165,21 @@ def read_inputs(
     if to_read is not None:
         # With no record every file is read; with one, a handful at most, so not counted.
         to_read(len(scanned) if not trusted else 0)
+    if defer:
+        names = [name for name, _ in scanned]
+        stats = {name: stat for name, stat in scanned if stat is not None}
+        return Inputs(
+            show,
+            content_hash(config_bytes),
+            store,
+            store_bytes,
+            names,
+            [""] * len(names),
+            {},
+            stats,
+            read_at,
+            unread=True,
+        )
     for name, stat in scanned:
         names.append(name)
         known = trusted.get(name) if trusted and stat else None
@@ -285,7 +313,7 @@ class LastBuild:
         """(summary, warnings, number of output files) when nothing changed, else None."""
         try:
             record = self.record()
-            if not record:
+            if not record or inputs.unread:
                 return None
             if (record["config"], record["store"]) != (inputs.config, inputs.store):
                 return None

@@ -84,22 +84,3 @@ def find_videos(body: str, first_line: int = 1) -> list[VideoRef]:
             seen.add(ref.video_id)
             found.append(ref)
     return found
-
-
-_RUN = re.compile(rb"[A-Za-z0-9_-]{11,}")
-# How far after "youtu" a video id is looked for: the ids of URLs with longer queries before
-# v= are not found (their episodes are rendered the usual way).
-_AFTER_HOST = 120
-
-
-def video_ids_in(data: bytes) -> set[str]:
-    """Strings that may be the video id of an episode file, from its bytes alone: the
-    11-character runs of what follows each "youtu" (youtube.com, youtu.be) and of a line of the
-    front matter naming 'youtube:'. Cheap (a few microseconds), and nearly always a superset of
-    the id parsing gives; a caller must not rely on it being one."""
-    found = []
-    at = data.find(b"youtu")
-    while at >= 0:
-        found += _RUN.findall(data, at, at + _AFTER_HOST)
-        at = data.find(b"youtu", at + 5)
-    return {run.decode() for run in found if len(run) == 11}

@@ -708,3 +708,20 @@ def test_notes_rendered_by_workers_are_read_back_as_rendered(
     add_episode(root, 3, words="storage")  # one episode more: the others from the cache
     assert_same_as_fresh(root, tmp_path)
     assert len(RenderCache.for_show(root).keys()) == PARALLEL_MIN + 7
+
+
+def test_entries_appended_after_this_process_pack_was_removed_are_kept(tmp_path: Path) -> None:
+    """append_entry keeps its pack open between entries; a pack removed meanwhile (a cache
+    pruned, or deleted by hand) is opened anew, not written to unseen."""
+    directory = tmp_path / "notes"
+    directory.mkdir()
+    first = append_entry(directory, "key1", sample_notes(1))
+    assert first is not None
+    for pack in directory.glob("*.pack"):
+        pack.unlink()
+    second = append_entry(directory, "key2", sample_notes(2))
+    assert second is not None and second[1] == 0  # at the start of a new file
+    cache = RenderCache(directory)
+    cache.adopt("key2", second)
+    cache.save()
+    assert RenderCache(directory).get("key2") == sample_notes(2)

@@ -349,7 +349,7 @@ def _parse_one(
     path, show, data, digest, ahead = args
     if data is None and not digest:
         with suppress(OSError):
-            data = path.read_bytes()
+            data = read_file(str(path), BODY_READ)
             digest = content_hash(data)
     result = read_episode(path, show, data)
     if data is None or result.episode is None:

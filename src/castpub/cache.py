@@ -335,19 +335,35 @@ def append_entry(directory: Path, key: str, notes: Notes) -> Entry | None:
     sending every transcript back to be written by the build's own process. None when it cannot
     be written (the entry is then to be put() instead)."""
     data = _encode(key, notes)
-    pack = _own_pack(os.getpid())
     try:
-        fd = os.open(directory / pack, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    except OSError:
-        return None
-    try:
+        fd = _open_pack(directory)
         offset = os.lseek(fd, 0, os.SEEK_END)  # where an append lands: no one else writes here
         write_all(fd, data)
     except OSError:
         return None
-    finally:
-        os.close(fd)
-    return pack, offset, len(data), zlib.crc32(data)
+    return _own_pack(os.getpid()), offset, len(data), zlib.crc32(data)
+
+
+# The pack each process appends to, open, by (process, folder): opening and closing it for each
+# entry was most of the time spent writing one (30 of 45 us). One folder at a time.
+_OPEN_PACKS: dict[tuple[int, str], int] = {}
+
+
+def _open_pack(directory: Path) -> int:
+    key = (os.getpid(), str(directory))
+    fd = _OPEN_PACKS.get(key)
+    if fd is not None:
+        with suppress(OSError):
+            if os.fstat(fd).st_nlink:  # not removed since (a cache pruned by this process)
+                return fd
+    for other in [k for k in _OPEN_PACKS if k[0] == key[0]]:
+        with suppress(OSError):
+            os.close(_OPEN_PACKS.pop(other))
+    fd = os.open(
+        directory / _own_pack(key[0]), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644
+    )
+    _OPEN_PACKS[key] = fd
+    return fd
 
 
 def _append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import ClassVar, NoReturn
 
@@ -129,12 +130,13 @@ def build(
             click.echo("feeds/ is up to date")
             sys.exit(ExitCode.STALE if stale else ExitCode.OK)
         result = run_build(obj.root, now, allow_shrink, use_cache=not no_cache)
-    for warning in result.warnings:
-        obj.detail(f"warning: {warning}")
-    for path in result.written:
-        obj.detail(f"wrote {path}")
-    for path in result.removed:
-        obj.detail(f"removed {path}")
+    obj.details(
+        chain(
+            (f"warning: {warning}" for warning in result.warnings),
+            (f"wrote {path}" for path in result.written),
+            (f"removed {path}" for path in result.removed),
+        )
+    )
     for failure in result.websub_failures:
         click.echo(f"warning: {failure}", err=True)
     if result.path == "unchanged":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,14 @@ class Context:
     def detail(self, message: str) -> None:
         if self.verbose:
             click.echo(message, err=True)
+
+    def details(self, messages: Iterable[str]) -> None:
+        """detail() for each message, in one write: a cold build names 12 000 files, and one
+        echo each took a tenth of a second."""
+        if self.verbose:
+            text = "\n".join(messages)
+            if text:
+                click.echo(text, err=True)
 
 
 @contextmanager

@@ -351,7 +351,9 @@ def _parse_one(
         with suppress(OSError):
             data = read_file(str(path), BODY_READ)
             digest = content_hash(data)
-    result = read_episode(path, show, data)
+    # Whether the bytes hold anything clean_text removes: asked once, for parsing and the entry.
+    safe = xml_safe_utf8(data) if data is not None else None
+    result = read_episode(path, show, data, safe)
     if data is None or result.episode is None:
         return result, None, None, digest
     rendered = _render_ahead(show, result.episode, digest, ahead) if ahead else None
@@ -359,7 +361,7 @@ def _parse_one(
     # are never held here nor sent between processes twice (54 MB at the peak of a cold build).
     episode = replace(result.episode, digest=digest, body=None)
     read = ReadResult(episode, result.problems, result.warnings)
-    return read, entry_for(data, result), rendered, digest
+    return read, entry_for(data, result, safe), rendered, digest
 
 
 def _render_ahead(show: Show, episode: Episode, digest: str, ahead: AheadArgs) -> Rendered | None:

@@ -152,9 +152,12 @@ def body_from(data: bytes, path: Path, clean: bool = False) -> str | None:
     return parts[1] if clean else clean_text(parts[1])
 
 
-def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResult:
-    """Read one episode file (or parse `data`, its bytes already read); every problem found is
-    returned, nothing is raised."""
+def read_episode(
+    path: Path, show: Show, data: bytes | None = None, safe: bool | None = None
+) -> ReadResult:
+    """Read one episode file (or parse `data`, its bytes already read, and `safe`, whether
+    xml_safe_utf8 holds for them, if known); every problem found is returned, nothing is
+    raised."""
     try:
         data = path.read_bytes() if data is None else data
     except OSError as exc:
@@ -196,7 +199,9 @@ def read_episode(path: Path, show: Show, data: bytes | None = None) -> ReadResul
     except InvalidInput as exc:
         return ReadResult(None, exc.problems, [])
     # Checking the bytes is a fifth of the cost of searching the text, and most files are clean.
-    clean = body if xml_safe_utf8(data) else clean_text(body)
+    if safe is None:
+        safe = xml_safe_utf8(data)
+    clean = body if safe else clean_text(body)
     return _FrontMatter(path, mapping, show).episode(clean, body_line)
 
 

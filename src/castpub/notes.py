@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from castpub.cmark import Markdown
 from castpub.sanitize import cmark_only, markdown_is_plain, sanitize
 from castpub.store import Chapter, VideoInfo
-from castpub.videos import VideoRef, parse_video_url
+from castpub.videos import parse_video_url
 
 SUMMARY_BYTES = 4000
 
@@ -28,12 +28,6 @@ _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNOR
 # paragraph's first "</p>". Only the opening is a regex: str.find locates the end far faster than a
 # lazy ".*?" that tests for "</p>" at every character of a 6 KB body.
 _SPEAKER = re.compile(r"<p>((?:[A-Z][\w.'’-]{0,30})(?: [A-Z][\w.'’-]{0,30}){0,2}):\s+")
-# The embed URL nearly every episode has, as YouTube's share dialog writes it; what it yields is
-# exactly what parse_video_url yields for it, without a urlsplit and a parse_qs per episode.
-_PLAIN_EMBED = re.compile(
-    r"(?:https?:)?//(?:www\.)?youtube(?:-nocookie)?\.com/embed/([A-Za-z0-9_-]{11})"
-    r"(?:\?list=([A-Za-z0-9_-]{10,64}))?"
-)
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -116,8 +110,7 @@ def _embed_link(attributes: str, video: VideoInfo | None) -> str:
     """An iframe becomes a link: feed readers drop iframes, and sanitized notes allow none."""
     m = _SRC.search(attributes)
     src = html.unescape(next((g for g in m.groups() if g), "")) if m else ""
-    plain = _PLAIN_EMBED.fullmatch(src)
-    ref = VideoRef(plain[1], plain[2]) if plain else parse_video_url(src) if src else None
+    ref = parse_video_url(src) if src else None
     if ref is None:
         if src.startswith(("http://", "https://")):
             return f'<p><a href="{html.escape(src)}">{html.escape(src)}</a></p>'

@@ -141,7 +141,7 @@ def decode_entry(
     return ReadResult(episode, [], warnings)
 
 
-def entry_for(data: bytes, result: ReadResult) -> bytes | None:
+def entry_for(data: bytes, result: ReadResult, safe: bool | None = None) -> bytes | None:
     """The cache entry for a file just parsed, or None when it must not be cached. A separate
     step, so that worker processes make it beside the parse.
 
@@ -152,7 +152,7 @@ def entry_for(data: bytes, result: ReadResult) -> bytes | None:
         return None
     # A file with nothing clean_text removes anywhere has a clean body, and a hit can skip the
     # search; a file with such characters only in its front matter merely runs it again.
-    entry = encode(result.episode, result.warnings, xml_safe_utf8(data))
+    entry = encode(result.episode, result.warnings, xml_safe_utf8(data) if safe is None else safe)
     return None if entry is None else marshal.dumps(entry)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,8 @@ class _Scalars(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
 _SCALARS = _Scalars()
 
 
+# Keys and most values (author, tags, published) come back in file after file.
+@functools.lru_cache(maxsize=1024)
 def _resolve(plain: str) -> str:
     """The tag YAML gives a plain (unquoted) scalar: str, int, bool, null, timestamp..."""
     return str(_SCALARS.resolve(yaml.ScalarNode, plain, (True, False)))  # type: ignore[no-untyped-call]
@@ -186,6 +189,8 @@ def _simple_value(raw: str) -> Any:
     if raw and (not _PLAIN_START.match(raw) or ": " in raw or raw.endswith(":")):
         return _NOT_SIMPLE
     tag = _resolve(raw)
+    if tag == _STR_TAG:
+        return raw  # what construct_yaml_str makes of a plain scalar
     construct = _SCALARS.yaml_constructors.get(tag)
     if construct is None:
         return _NOT_SIMPLE

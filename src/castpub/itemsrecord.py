@@ -9,6 +9,7 @@ keys) in order. Nothing in it is trusted but with a last-build record of the sam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,11 @@ def save_record(
     render_keys: dict[str, str],
     feeds: list[Feed],
     keys: dict[int, str],
+    published: Mapping[str, PublishedItem | None] | None = None,
 ) -> None:
-    """Write the record after a full build committed (`keys`: each item's key by id(item))."""
+    """Write the record after a full build committed (`keys`: each item's key by id(item);
+    `published`: as_published of the items by episode id, those made already)."""
+    known = published or {}
     rows = {
         e.path.name: [
             e.id,
@@ -46,7 +50,10 @@ def save_record(
         ]
         for e in episodes
     }
-    items = {i.episode_id: item_row(i, as_published(i)) for i in feeds[0].items}
+    items = {
+        i.episode_id: item_row(i, known[i.episode_id] if i.episode_id in known else as_published(i))
+        for i in feeds[0].items
+    }
     order = [
         feed_row(f, [i.episode_id for i in f.items], [keys[id(i)] for i in f.items]) for f in feeds
     ]

@@ -19,7 +19,7 @@ from castpub.store import VideoInfo
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "rdo-blog"
 EMBED = '<iframe width="560" height="315" src="https://www.youtube.com/embed/T8xLm1c9rHf" frameborder="0" allowfullscreen></iframe>'
-VIDEO = VideoInfo(id="T8xLm1c9rHf", title="Steve’s talk: TripleO & <Ocata> isn't it", duration=60)
+VIDEO = VideoInfo(id="T8xLm1c9rHf", title="Steve’s talk: TripleO & Ocata, isn't it", duration=60)
 
 
 def raw_html(body: str, video: VideoInfo | None = None) -> str:
@@ -90,6 +90,7 @@ def test_bodies_with_other_raw_html_go_to_nh3(body: str) -> None:
         "[a](http://user:secret@example.com/)",
         "[a](http://xn--nxasmq6b.com/)",
         "[a](http://example.com:99999/)",
+        "![a &lt; b](https://example.com/x.png)",  # html5ever versions escape it or not
         '[a](https://example.com "a title")',
         "![x](data:image/png;base64,AAAA)",
         '![x](https://example.com/x.png "title")',
@@ -104,11 +105,12 @@ def test_what_nh3_would_change_otherwise_goes_to_nh3(markdown: str) -> None:
     assert cmark_only(raw_html(body)) is None
 
 
-def test_a_quotation_mark_in_an_attribute_goes_to_nh3() -> None:
-    # Escaped in the attribute, unescaped in text: more than the shortcut's one replace.
-    quoted = VideoInfo(id="T8xLm1c9rHf", title='The "TripleO" talk', duration=60)
-    raw = raw_html(f"{EMBED}\n", quoted)
-    assert "&quot;" in raw
+@pytest.mark.parametrize("title", ['The "TripleO" talk', "TripleO <Ocata>"])
+def test_a_quotation_mark_or_bracket_in_an_attribute_goes_to_nh3(title: str) -> None:
+    # A quotation mark: escaped in the attribute, unescaped in text, more than one replace.
+    # A bracket: html5ever escapes it in attributes in some versions and not in others.
+    raw = raw_html(f"{EMBED}\n", VideoInfo(id="T8xLm1c9rHf", title=title, duration=60))
+    assert "&quot;" in raw or "&lt;" in raw
     assert cmark_only(raw) is None
 
 
@@ -116,7 +118,7 @@ def test_links_images_breaks_and_text_as_nh3_writes_them() -> None:
     body = (
         f'Before.\n\n{EMBED}\n\nSteve: "Quoted" & &lt;escaped> it\'s\u00a0here  \nnext ***line***\n\n'
         "[link](https://docs.example.org/a_b?x=1&y='2'#f) [mail](mailto:a@example.org)\n\n"
-        "![alt 'quoted' & &lt;more>](https://example.com/i.png)\n\n---\n\n"
+        "![alt 'quoted' & more](https://example.com/i.png)\n\n---\n\n"
         "> quote\n\n- one\n  - two\n\n## Head ~~struck~~\n\n    indented code x > y\n"
     )
     fast = shortcut(body, VIDEO)

@@ -681,10 +681,10 @@ class Workers:
         from multiprocessing import get_context
 
         if self._pool is None:
-            # Started later than start_for, by a build that holds every episode's bytes by
-            # then: from a fork server, which imported the parser and renderer once. Forked
-            # from here, each worker started at this process's size (90 MB more at the peak
-            # of a 10 000-episode cold build).
+            # Started later than start_for, when this process holds the project (and maybe
+            # every episode's bytes): from a fork server, which imported the parser and renderer
+            # once. Forked from here then, each worker started at this process's size (90 MB
+            # more at the peak of a 10 000-episode cold build).
             context = get_context("fork" if fork else "forkserver")
             if not fork:
                 context.set_forkserver_preload(["castpub.build"])

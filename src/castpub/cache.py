@@ -359,9 +359,7 @@ def _open_pack(directory: Path) -> int:
     for other in [k for k in _OPEN_PACKS if k[0] == key[0]]:
         with suppress(OSError):
             os.close(_OPEN_PACKS.pop(other))
-    fd = os.open(
-        directory / _own_pack(key[0]), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644
-    )
+    fd = os.open(directory / _own_pack(key[0]), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     _OPEN_PACKS[key] = fd
     return fd
 

@@ -136,9 +136,10 @@ _URL = (
 )
 # What follows `<a href="` in a plain link: its URL, and the end of the tag.
 _LINK_HEADS = re.compile(rf'(?:{_URL}">)*')
-# An image: cmark's, with its alt text, or the embed's, with its size.
+# An image: cmark's, with its alt text, or the embed's, with its size. No < or > in the alt text:
+# html5ever escapes them in attributes in some versions and not in others.
 _IMAGE = re.compile(
-    rf'<img src="{_URL}" alt="(?:[^"&]|&amp;|&#x27;|&lt;|&gt;)*"(?P<size> width="[0-9]+" height="[0-9]+")?(?: />|>)'
+    rf'<img src="{_URL}" alt="(?:[^"&]|&amp;|&#x27;)*"(?P<size> width="[0-9]+" height="[0-9]+")?(?: />|>)'
 )
 _LINK = '<a href="'
 _LINK_END = f'" rel="{LINK_REL}">'
@@ -150,8 +151,8 @@ def cmark_only(fragment: str) -> str | None:
     links = fragment.split(_LINK)
     heads = [link[: link.find(">") + 1] for link in links[1:]]
     joined = "".join(heads)
-    if "xn--" in joined or not _LINK_HEADS.fullmatch(joined):
-        return None
+    if joined.count('">') != len(heads) or "xn--" in joined or not _LINK_HEADS.fullmatch(joined):
+        return None  # (the count: a link whose tag does not end is no plain link)
     # Every attribute's `="` (text holds &quot;, never a bare quotation mark): one a link, and
     # the images' own. A tag with any other attribute (a link's title, a code block's class, a
     # list's start, a table cell's alignment) leaves some over, and goes to nh3.

@@ -6,7 +6,6 @@ import ctypes
 import functools
 import gc
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -50,6 +49,7 @@ from castpub.output import (
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import ParseCache, entry_for, load_store_cached
 from castpub.store import Chapter, Store, VideoInfo, load_store
+from castpub.survey import FeedsSurvey, can_fork
 from castpub.text import xml_safe_utf8
 from castpub.transcripts import chapters_json, transcript_page
 from castpub.unchanged import Inputs, LastBuild, Summary, content_hash, read_file, read_inputs
@@ -618,7 +618,7 @@ class Workers:
         process reads."""
         if self.count < 2 or jobs < PARALLEL_MIN or self._pool is not None or self._starting:
             return
-        if _can_fork():
+        if can_fork():
             self._start(fork=True)
         else:
             self._starting = threading.Thread(target=self._start, name="castpub-workers")
@@ -692,13 +692,6 @@ class Workers:
                 self.count, mp_context=context, initializer=_worker_started
             )
         return self._pool
-
-
-def _can_fork() -> bool:
-    """Whether workers may be forked from this process now: on Linux (elsewhere the C
-    libraries do not all survive a fork), and with no other thread, whose locks a child would
-    inherit held."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 # glibc's mallopt parameter for the size above which a block is mapped on its own (malloc.h).
@@ -967,18 +960,25 @@ class _Prepared:
 
 
 def _read(
-    root: Path, now: datetime, use_cache: bool, watch: Stopwatch, workers: Workers
+    root: Path,
+    now: datetime,
+    use_cache: bool,
+    watch: Stopwatch,
+    workers: Workers,
+    survey: FeedsSurvey,
 ) -> tuple[LastBuild, Inputs, BuildResult | None]:
     """Every input read; and the result when nothing changed since the last build (the
-    no-change fast path)."""
+    no-change fast path). With a record of the last build, `survey` takes the stats of
+    feeds/ meanwhile, for the comparisons with it."""
     with watch.stage("read"):
         last = LastBuild(root)
         # With nothing recorded to compare them with, the episode files are read by the
         # workers that parse them.
         defer = not use_cache or not last.record()
         trusted = last.trusted() if use_cache else None
-        inputs = read_inputs(root, trusted, workers.start_for, defer)
-        hit = last.unchanged(inputs, now) if use_cache else None
+        started = None if defer else (lambda show: survey.start(show.feeds_dir))
+        inputs = read_inputs(root, trusted, workers.start_for, defer, started)
+        hit = last.unchanged(inputs, now, survey) if use_cache else None
     return last, inputs, None if hit is None else _unchanged_result(hit, watch)
 
 
@@ -1060,16 +1060,17 @@ def _build_with(
     root: Path, now: datetime, allow_shrink: bool, use_cache: bool, workers: Workers
 ) -> BuildResult:
     watch = Stopwatch()
-    last, inputs, unchanged = _read(root, now, use_cache, watch, workers)
-    if unchanged is not None:
-        return unchanged
-    if use_cache:
-        # Imported here: the changed-episodes rebuild is made of this module's stages.
-        from castpub.incremental import rebuild_changed
+    with FeedsSurvey() as survey:
+        last, inputs, unchanged = _read(root, now, use_cache, watch, workers, survey)
+        if unchanged is not None:
+            return unchanged
+        if use_cache:
+            # Imported here: the changed-episodes rebuild is made of this module's stages.
+            from castpub.incremental import rebuild_changed
 
-        rebuilt = rebuild_changed(root, now, allow_shrink, watch, last, inputs)
-        if rebuilt is not None:
-            return rebuilt
+            rebuilt = rebuild_changed(root, now, allow_shrink, watch, last, inputs, survey)
+            if rebuilt is not None:
+                return rebuilt
     feeds_dir = inputs.show.feeds_dir
     remove_leftovers(feeds_dir)  # before this build stages anything there
     wanted = set()
@@ -1233,8 +1234,8 @@ def check_outputs(
 ) -> tuple[BuildResult, list[str]]:
     """What `build` would change in feeds/, without writing anything."""
     watch = Stopwatch()
-    with Workers(available_cores()) as workers:
-        last, inputs, unchanged = _read(root, now, use_cache, watch, workers)
+    with Workers(available_cores()) as workers, FeedsSurvey() as survey:
+        last, inputs, unchanged = _read(root, now, use_cache, watch, workers, survey)
         if unchanged is not None:
             return unchanged, []
         prepared = _prepare_build(root, now, True, use_cache, watch, last, inputs, workers)

@@ -34,7 +34,7 @@ from castpub.build import (
     render_all,
     transcript_file,
 )
-from castpub.cache import FragmentPool, RenderCache, feed_salt, feeds_files
+from castpub.cache import FragmentPool, RenderCache, feed_salt
 from castpub.config import Show
 from castpub.episodes import Episode, read_episode
 from castpub.feeds import ATOM_TAIL, RSS_TAIL, heads, item_key
@@ -48,6 +48,7 @@ from castpub.output import ByteSink, Confined, LaterRecords, Staging
 from castpub.page import PAGE_PATH, PAGE_TAIL, episode_entry, page_head, page_link
 from castpub.parsecache import decode_date, load_store_cached
 from castpub.store import Store
+from castpub.survey import FeedsSurvey
 from castpub.unchanged import Inputs, LastBuild, Summary, split_counts, summarize
 from castpub.websub import announce, hub_links
 
@@ -132,10 +133,11 @@ def rebuild_changed(
     watch: Stopwatch,
     last: LastBuild,
     inputs: Inputs,
+    survey: FeedsSurvey,
 ) -> BuildResult | None:
     """The build, when only some episode files changed and this path applies; else None with
-    nothing in feeds/ changed (the full path follows)."""
-    rebuild = _Rebuild(root, now, allow_shrink, watch, last, inputs)
+    nothing in feeds/ changed (the full path follows). `survey` has the stats of feeds/."""
+    rebuild = _Rebuild(root, now, allow_shrink, watch, last, inputs, survey)
     try:
         plan = rebuild.plan()
     except (_Fallback, KeyError, IndexError, TypeError, ValueError):
@@ -160,8 +162,10 @@ class _Rebuild:
         watch: Stopwatch,
         last: LastBuild,
         inputs: Inputs,
+        survey: FeedsSurvey,
     ) -> None:
         self.root = root
+        self.survey = survey
         self.now = now
         self.allow_shrink = allow_shrink
         self.watch = watch
@@ -180,7 +184,7 @@ class _Rebuild:
             if (previous["config"], previous["store"]) != (inputs.config, inputs.store):
                 raise _Fallback
             files = self.last.files()
-            if feeds_files(show.feeds_dir) != files:
+            if self.survey.files(show.feeds_dir) != files:
                 raise _Fallback
             rows = self.last.episodes()
             states = {n: (bool(p), d) for n, _, p, d in rows}

@@ -25,11 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from castpub.cache import CACHE_DIR, feed_salt, feeds_files
+from castpub.cache import CACHE_DIR, feed_salt
 from castpub.config import CONFIG_NAME, Show, load_show
 from castpub.episodes import scan_episode_names
 from castpub.errors import Problem
 from castpub.output import LaterRecords, keep_record, read_record
+from castpub.survey import FeedsSurvey
 
 RECORD_NAME = "last-build.marshal"
 RECORD_FORMAT = 3
@@ -138,18 +139,22 @@ def read_inputs(
     trusted: dict[str, tuple[FileStat, str]] | None = None,
     to_read: Callable[[int], None] | None = None,
     defer: bool = False,
+    started: Callable[[Show], None] | None = None,
 ) -> Inputs:
     """Read podcast.yaml, the store and every episode file once, and hash them. An episode file
     whose stat is the one `trusted` (the last build's record) gives keeps that hash unread.
     `to_read` is told how many episode files are to be read, before they are. With `defer`,
     no episode file is read: the processes that parse them read and hash them (Inputs.unread),
-    and start at once instead of after this process has read them all."""
+    and start at once instead of after this process has read them all. `started` is told the
+    show as soon as podcast.yaml is read."""
     try:
         config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
     except OSError:
         config_bytes = None  # load_show reports it
     show = load_show(root, config_bytes)
     assert config_bytes is not None  # load_show raised otherwise
+    if started is not None:
+        started(show)
     try:
         store_bytes: bytes | None = show.store_path.read_bytes()
     except OSError:
@@ -309,8 +314,11 @@ class LastBuild:
         except (ValueError, TypeError, IndexError, KeyError):
             return {}
 
-    def unchanged(self, inputs: Inputs, now: datetime) -> tuple[Summary, list[Problem], int] | None:
-        """(summary, warnings, number of output files) when nothing changed, else None."""
+    def unchanged(
+        self, inputs: Inputs, now: datetime, survey: FeedsSurvey
+    ) -> tuple[Summary, list[Problem], int] | None:
+        """(summary, warnings, number of output files) when nothing changed, else None;
+        `survey` has the stats of feeds/."""
         try:
             record = self.record()
             if not record or inputs.unread:
@@ -324,7 +332,7 @@ class LastBuild:
             due, summary = summarize(dates, now, int(record["feeds"]), int(record["items"]))
             if due != record["due"]:
                 return None
-            if feeds_files(inputs.show.feeds_dir) != self.files():
+            if survey.files(inputs.show.feeds_dir) != self.files():
                 return None
             return summary, self.warnings(), int(record["outputs"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -117,7 +117,6 @@ class _Plan:
     feeds: list[Feed]  # without items: their slots say
     slots: list[list[_Slot]]
     olds: dict[str, _Old]
-    index: PublishedIndex
     cache: RenderCache
     states: dict[str, tuple[bool, str]]  # by name: (published, ISO date)
     files: dict[str, tuple[int, int]]  # feeds/ as the last build left it: (size, mtime_ns)
@@ -146,7 +145,7 @@ def rebuild_changed(
         return None
     try:
         return rebuild.write(plan)
-    except _Fallback:  # an old feed not as recorded, found before anything was committed
+    except _Fallback:  # feeds/ not as recorded, or a guard that objects: nothing committed
         return None
 
 
@@ -184,8 +183,6 @@ class _Rebuild:
             if (previous["config"], previous["store"]) != (inputs.config, inputs.store):
                 raise _Fallback
             files = self.last.files()
-            if self.survey.files(show.feeds_dir) != files:
-                raise _Fallback
             rows = self.last.episodes()
             states = {n: (bool(p), d) for n, _, p, d in rows}
             digests = {n: h for n, h, _, _ in rows}
@@ -220,16 +217,6 @@ class _Rebuild:
                 if old_keys[feed.rss_path] != [s.key for s in feed_slots]
             }
             fragments = {s.key: item_fragments(s.item) for f in slots for s in f if s.item}
-        with watch.stage("guard"):
-            index = PublishedIndex.for_show(show.root, show.feeds_dir)
-            guarded = {
-                feed.rss_path: [s.item or olds[s.episode_id] for s in feed_slots]
-                for feed, feed_slots in zip(feeds, slots, strict=True)
-            }
-            # No paths for the messages: any problem sends the build the full way, which
-            # reports it.
-            if guard_problems(show, index, guarded, {}, self.allow_shrink):
-                raise _Fallback  # the full path lists the problems
         due_names = {n for n in was_due if n not in episodes and n not in removed}
         due_names |= {e.path.name for e in due}
         if not due_names:
@@ -250,7 +237,6 @@ class _Rebuild:
             feeds,
             slots,
             olds,
-            index,
             cache,
             states,
             files,
@@ -408,10 +394,17 @@ class _Rebuild:
         return feeds, slots
 
     def write(self, plan: _Plan) -> BuildResult:
+        pool = FragmentPool.for_show(self.show.root, self.show.feeds_dir)
+        try:
+            return self._write(plan, pool)
+        except BaseException:
+            pool.close()  # the old feeds it holds open, on the way to the full path
+            raise
+
+    def _write(self, plan: _Plan, pool: FragmentPool) -> BuildResult:
         show, watch, inputs = self.show, self.watch, self.inputs
         feeds_dir = show.feeds_dir
         record, previous = plan.record, plan.previous
-        pool = FragmentPool.for_show(show.root, feeds_dir)
         # What the last build wrote: its feeds, the page, the OPML, and the transcripts and
         # chapters it keyed (all of them, or the count tells).
         produced = {p for row in record["feeds"] for p in row[:2]} | {PAGE_PATH, OPML_PATH}
@@ -438,11 +431,12 @@ class _Rebuild:
                             confined.check(relpath)
                 pool.carry_keys(dropped)
                 main_changed = False
+                rows: dict[str, list[PublishedItem | None] | None] = {}  # None: the file stays
                 for n, (feed, slots) in enumerate(zip(plan.feeds, plan.slots, strict=True)):
                     if feed.rss_path not in plan.heads:  # the same items: the file stays
                         for relpath in (feed.rss_path, feed.atom_path):
                             pool.carry(relpath)
-                        plan.index.carry(feed.rss_path)
+                        rows[feed.rss_path] = None
                         continue
                     main_changed = main_changed or n == 0
                     rss_head, atom_head = plan.heads[feed.rss_path]
@@ -455,13 +449,10 @@ class _Rebuild:
                             for s in slots
                         ]
                         self._splice(staging, confined, pool, relpath, kind, head, tail, parts)
-                    plan.index.record_rows(
-                        feed.rss_path,
-                        [
-                            as_published(s.item) if s.item else plan.olds[s.episode_id].published
-                            for s in slots
-                        ],
-                    )
+                    rows[feed.rss_path] = [
+                        as_published(s.item) if s.item else plan.olds[s.episode_id].published
+                        for s in slots
+                    ]
                 if main_changed:
                     main = plan.feeds[0]
                     head = page_head(show, main, plan.feeds[1:], len(plan.slots[0])).encode()
@@ -475,6 +466,7 @@ class _Rebuild:
                 else:
                     pool.carry(PAGE_PATH)
                 staging.add(confined.path(OPML_PATH), feeds_opml(show, plan.feeds))
+            index = self._check(plan, rows)
             with watch.stage("write"):
                 # The records are made from what the commit will leave in feeds/ while the
                 # feeds' bytes are still going to disk, and written once it is done.
@@ -482,7 +474,7 @@ class _Rebuild:
                 files = _after(plan.files, feeds_dir, staging.staged(), gone)
                 later = LaterRecords()
                 pool.save(files, later)
-                plan.index.save(files, later)
+                index.save(files, later)
                 due_names = [n for n in self.names if n in plan.due_names]
                 warnings = [
                     w
@@ -520,6 +512,34 @@ class _Rebuild:
         result.timings = watch.seconds
         result.websub_failures = announce(show.websub_hub, plan.feeds, written, feeds_dir)
         return result
+
+    def _check(
+        self, plan: _Plan, rows: dict[str, list[PublishedItem | None] | None]
+    ) -> PublishedIndex:
+        """What must hold before the commit, checked once the feeds are staged, while their
+        bytes go to disk (the guards read no byte of them): feeds/ as the last build left it,
+        and nothing the guards object to. The guards' record of the feeds this build leaves,
+        from `rows` (what as_published gave for each item of a feed written, by RSS path; None
+        for a feed left as it was)."""
+        show = self.show
+        with self.watch.stage("guard"):
+            if self.survey.files(show.feeds_dir) != plan.files:
+                raise _Fallback
+            index = PublishedIndex.for_show(show.root, show.feeds_dir)
+            guarded = {
+                feed.rss_path: [s.item or plan.olds[s.episode_id] for s in feed_slots]
+                for feed, feed_slots in zip(plan.feeds, plan.slots, strict=True)
+            }
+            # No paths for the messages: any problem sends the build the full way, which
+            # reports it.
+            if guard_problems(show, index, guarded, {}, self.allow_shrink):
+                raise _Fallback  # the full path lists the problems
+            for relpath, published in rows.items():
+                if published is None:
+                    index.carry(relpath)
+                else:
+                    index.record_rows(relpath, published)
+        return index
 
     def _splice(
         self,

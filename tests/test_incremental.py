@@ -7,13 +7,22 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from castpub.output import read_record, write_record
 from conftest import Run, run_castpub, write_episode
-from test_cache import OTHER_PLAYLIST, PLAYLIST, add_episode, store, tree, video_id, write_store
+from test_cache import (
+    OTHER_PLAYLIST,
+    PLAYLIST,
+    add_episode,
+    store,
+    tree,
+    video_id,
+    write_store,
+)
 
 NOW = "2026-11-26T00:00:00+00:00"
 CHANGED = "only the changed episode files were built"
@@ -111,6 +120,35 @@ def test_each_kind_of_episode_change(show: Path, tmp_path: Path) -> None:
     ]
     for step in steps:
         check_against_full(show, tmp_path, step)
+
+
+def later_episode(root: Path, n: int, words: str = "containers") -> Path:
+    """Episode n of those after the fixture's twelve, one a day from February 2020, with no
+    video (the store knows six)."""
+    day = date(2020, 2, 1) + timedelta(days=n)
+    name = f"{day}-later-{n}.md"
+    front = f"title: 'Later {n}'\nauthor: rbowen\ndate: {day} 10:00:00 UTC"
+    text = f"Guest {n} on *{words}*.\n\nRich: What changed in cycle {n}?\n\nAmy: **{words}**.\n"
+    write_episode(root, name, front, text)
+    return root / "episodes" / name
+
+
+def test_changes_scattered_through_the_feeds_in_one_rebuild(show: Path, tmp_path: Path) -> None:
+    """Kept items between removed, edited and new ones are copied in stretches: every stretch
+    lands where a full build puts it (a show of 100 episodes takes up to five changes)."""
+    for n in range(88):
+        later_episode(show, n)
+    assert build(show).exit_code == 0
+
+    def scatter(root: Path) -> None:
+        later_episode(root, 1).unlink()
+        later_episode(root, 40).unlink()
+        later_episode(root, 60, "storage")
+        later_episode(root, 200)
+
+    check_against_full(show, tmp_path, scatter)
+    check_against_full(show, tmp_path, lambda root: episode(root, 0).unlink())
+    check_against_full(show, tmp_path, lambda root: later_episode(root, 87).unlink())
 
 
 def test_scheduled_episode_comes_due_and_draft_stays_out(show: Path, tmp_path: Path) -> None:

@@ -1149,6 +1149,7 @@ def _build_with(
         if use_cache:
             last.save(
                 inputs,
+                now,
                 {e.path.name: (e.published, e.date.isoformat()) for e in project.episodes},
                 [e.path.name for e in result.published],
                 len(result.feeds),

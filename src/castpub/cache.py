@@ -30,6 +30,7 @@ import threading
 import weakref
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -516,7 +517,7 @@ def _whole(data: bytes | bytearray, low: int, high: int, kind: str) -> bool:
     )
 
 
-class _Spans(NamedTuple):
+class Spans(NamedTuple):
     """Where each item lies in a feed file, as columns: the keys joined by spaces, and each
     item's start and end. Kept so from one build's record to the next: a one-episode rebuild
     leaves most feeds as they are, and 60 000 items made into a dict and back cost a tenth of
@@ -530,7 +531,7 @@ class _Spans(NamedTuple):
 class _Written:
     """A feed file as a build recorded it: size, mtime and the spans of its items."""
 
-    def __init__(self, size: int, mtime_ns: int, spans: _Spans) -> None:
+    def __init__(self, size: int, mtime_ns: int, spans: Spans) -> None:
         self.size = size
         self.mtime_ns = mtime_ns
         self.spans = spans
@@ -585,7 +586,7 @@ class FragmentPool:
         self.previous_keys: dict[str, tuple[int, int, str]] = {}
         self.previous = self._load()
         self._files: dict[str, _OldFile | None] = {}  # relpath -> the old file, open
-        self.recorded: dict[str, _Spans] = {}
+        self.recorded: dict[str, Spans] = {}
         self.keys: dict[str, str] = {}  # relpath -> key of a whole file this build wrote or kept
         self._buffer = bytearray()  # what copy() reads into
 
@@ -618,7 +619,7 @@ class FragmentPool:
                     raise TypeError("spans of another shape")
                 if len(starts) != (names.count(" ") + 1 if names else 0):
                     raise ValueError("as many keys as spans, or none")
-                files[str(relpath)] = _Written(size, mtime_ns, _Spans(names, starts, ends))
+                files[str(relpath)] = _Written(size, mtime_ns, Spans(names, starts, ends))
             return files
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}
@@ -662,28 +663,30 @@ class FragmentPool:
         whole = len(fragment) == span[1] - span[0] and _whole(fragment, 0, len(fragment), kind)
         return fragment if whole else None
 
-    def spans(self, relpath: str) -> dict[str, tuple[int, int]] | None:
-        """Where each item lies in the old relpath, by key; None unless the file is still the
-        one recorded (same size and mtime)."""
+    def spans(self, relpath: str) -> Spans | None:
+        """Where each item lies in the old relpath; None unless the file is still the one
+        recorded (same size and mtime)."""
         written = self.previous.get(relpath)
         if written is None or self._file(relpath) is None:
             return None
-        return written.items
+        return written.spans
 
-    def copy(self, relpath: str, kind: str, run: list[tuple[int, int]], out: ByteSink) -> bool:
-        """Copy fragments lying end to end in the old relpath (spans from `spans`) to out, a few
-        megabytes per read instead of one read per item. False when the file cannot be read or
-        a span does not hold a whole fragment: what was written is then to be thrown away."""
+    def copy(
+        self, relpath: str, kind: str, starts: list[int], ends: list[int], out: ByteSink
+    ) -> bool:
+        """Copy fragments lying end to end in the old relpath (each from starts[n] to ends[n],
+        as `spans` gives them) to out, a few megabytes per read instead of one read per item.
+        False when the file cannot be read or a span does not hold a whole fragment: what was
+        written is then to be thrown away."""
         old = self._file(relpath)
         if old is None:
             return False
         first = 0
-        while first < len(run):
-            start = run[first][0]
-            last = first + 1
-            while last < len(run) and run[last][1] - start <= _READ_AHEAD:
-                last += 1
-            size = run[last - 1][1] - start
+        while first < len(starts):
+            start = starts[first]
+            # The fragments that end within a read of the first one's start: at least that one.
+            last = bisect_right(ends, start + _READ_AHEAD, first + 1)
+            size = ends[last - 1] - start
             # Read into one buffer kept for the whole build: a fresh 4 MB bytes object per read
             # is a fresh mapping, whose pages fault in one by one (40 reads per 80 MB feed).
             if len(self._buffer) < size:
@@ -698,11 +701,11 @@ class FragmentPool:
             # Spans lie end to end, so a run that opens and closes as whole fragments at its
             # ends and at one item inside is where the record says: the file has the size and
             # mtime the record was made with, and a span one byte off shows at every item.
-            middle = run[(first + last) // 2]
+            middle = (first + last) // 2
             if not (
-                _whole(self._buffer, 0, run[first][1] - start, kind)
-                and _whole(self._buffer, middle[0] - start, middle[1] - start, kind)
-                and _whole(self._buffer, run[last - 1][0] - start, size, kind)
+                _whole(self._buffer, 0, ends[first] - start, kind)
+                and _whole(self._buffer, starts[middle] - start, ends[middle] - start, kind)
+                and _whole(self._buffer, starts[last - 1] - start, size, kind)
             ):
                 return False
             out.write(data)
@@ -753,11 +756,18 @@ class FragmentPool:
 
     def record(self, relpath: str, items: list[tuple[str, int, int]]) -> None:
         """Record where each item (key, start, end) lies in the relpath this build wrote."""
-        self.recorded[relpath] = _Spans(
-            " ".join([key for key, _, _ in items]),
+        self.record_columns(
+            relpath,
+            [key for key, _, _ in items],
             [start for _, start, _ in items],
             [end for _, _, end in items],
         )
+
+    def record_columns(
+        self, relpath: str, keys: list[str], starts: list[int], ends: list[int]
+    ) -> None:
+        """record(), from the items' keys, starts and ends."""
+        self.recorded[relpath] = Spans(" ".join(keys), starts, ends)
 
     def forget(self) -> None:
         """Drop the manifest: a build that does not record what it wrote must not leave one."""

@@ -177,3 +177,28 @@ def test_store_record_is_not_made_when_caching_is_off(tmp_path: Path) -> None:
         load_store(path)
     )
     assert not (tmp_path / ".castpub-cache").exists()
+
+
+def test_store_record_read_lazily_gives_the_same_store(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "youtube.json"
+    raw = _write_store(path, "First")
+    made = load_store_cached(tmp_path, path, raw, content_hash(raw))
+    lazy = load_store_cached(tmp_path, path, raw, content_hash(raw), lazy=True)
+    eager = load_store_cached(tmp_path, path, raw, content_hash(raw))
+    assert lazy == eager == made == load_store(path)
+    assert lazy.video("T8xLm1c9rHf") == made.video("T8xLm1c9rHf")
+    assert lazy.video("nosuchvideo") is None
+    assert sorted(lazy.videos) == ["T8xLm1c9rHf"] and len(lazy.videos) == 1
+
+
+def test_store_record_with_a_damaged_entry_is_only_a_miss(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "youtube.json"
+    record = tmp_path / ".castpub-cache" / "store.marshal"
+    raw = _write_store(path, "First")
+    load_store_cached(tmp_path, path, raw, content_hash(raw))
+    data = read_record(record)
+    data["videos"]["T8xLm1c9rHf"] = data["videos"]["T8xLm1c9rHf"].replace(b"First", b"Fired")
+    write_record(record, data)
+    lazy = load_store_cached(tmp_path, path, raw, content_hash(raw), lazy=True)
+    assert lazy.video("T8xLm1c9rHf").title == "First"  # type: ignore[union-attr]
+    assert b"First" in read_record(record)["videos"]["T8xLm1c9rHf"]  # made again

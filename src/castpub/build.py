@@ -202,7 +202,10 @@ def _store_from(source: StoreSource) -> Store | None:
     if (content_hash(raw) if raw is not None else None) != source.digest:
         return None
     try:
-        return load_store_cached(source.root, source.path, raw, source.digest, source.cached)
+        # Each process reads the videos of its own episodes only.
+        return load_store_cached(
+            source.root, source.path, raw, source.digest, source.cached, lazy=True
+        )
     except InvalidInput:
         return None
 

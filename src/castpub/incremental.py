@@ -199,7 +199,9 @@ class _Rebuild:
         with watch.stage("render"):
             due = [e for e in episodes.values() if e.published and e.date <= self.now]
             cache = RenderCache.for_show(show.root)
-            store = load_store_cached(show.root, show.store_path, inputs.store_bytes, inputs.store)
+            store = load_store_cached(
+                show.root, show.store_path, inputs.store_bytes, inputs.store, lazy=True
+            )
             notes = render_all(Project(show, store, due, [], links), due, cache)
         with watch.stage("assemble"):
             new_feeds = assemble(show, due, notes, store, links) if due else []

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import zlib
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from zoneinfo import ZoneInfo
 from castpub.cache import CACHE_DIR, code_salt
 from castpub.episodes import Episode, MediaRef, ReadResult, body_from
 from castpub.errors import Problem
-from castpub.output import read_record, write_record
+from castpub.output import SHARED, read_record, write_record
 from castpub.store import Store, load_store
 from castpub.text import xml_safe_utf8
 from castpub.videos import VideoRef
@@ -226,22 +228,79 @@ def _blob(entry: object) -> bytes:
 
 
 def load_store_cached(
-    root: Path, path: Path, raw: bytes | None, digest: str | None, enabled: bool = True
+    root: Path,
+    path: Path,
+    raw: bytes | None,
+    digest: str | None,
+    enabled: bool = True,
+    lazy: bool = False,
 ) -> Store:
     """load_store(path, raw) for the store whose bytes hash to `digest`: from the record an
     earlier build made of the same bytes with the same castpub, else parsed and recorded.
     Reading 4 MB of JSON was 0.07 s of every one-episode rebuild at 10 000 episodes, the
-    record is half that."""
+    record is half that. Each video and playlist is recorded on its own: `lazy`, each is read
+    from the record when first asked for (a rebuild of one episode needs its own video's and
+    its playlists', not 10 000 of them); else all of them at once."""
     record = root / CACHE_DIR / STORE_NAME
     if not enabled or digest is None:
         return load_store(path, raw)
     try:
         data = read_record(record)
         if data.get("salt") == code_salt() and data.get("hash") == digest:
-            return Store(data["videos"], data["playlists"], data["media"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            videos, playlists = data["videos"], data["playlists"]
+            if _records_crc(videos, playlists) != data["crc"]:
+                raise ValueError("the store's record is damaged")
+            if lazy:
+                return Store(EncodedRecords(videos), EncodedRecords(playlists), data["media"])
+            return Store(_decoded(videos), _decoded(playlists), data["media"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError):
         pass
     store = load_store(path, raw)
-    fields = {"videos": store.videos, "playlists": store.playlists, "media": store.media}
-    write_record(record, {"salt": code_salt(), "hash": digest, **fields}, shared=True)
+    videos = {k: marshal.dumps(v, SHARED) for k, v in store.videos.items()}
+    playlists = {k: marshal.dumps(v, SHARED) for k, v in store.playlists.items()}
+    fields = {"videos": videos, "playlists": playlists, "media": store.media}
+    crc = _records_crc(videos, playlists)
+    write_record(record, {"salt": code_salt(), "hash": digest, "crc": crc, **fields})
     return store
+
+
+class EncodedRecords(MutableMapping[str, dict[str, Any]]):
+    """Store records by id, each kept as the bytes marshal made of it until it is asked for."""
+
+    def __init__(self, encoded: dict[str, bytes]) -> None:
+        self._encoded = encoded
+        self._decoded: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        found = self._decoded.get(key)
+        if found is None:
+            found = self._decoded[key] = marshal.loads(self._encoded[key])
+        return found
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        self._decoded[key] = value
+        self._encoded.setdefault(key, b"")  # counted and listed; never read again
+
+    def __delitem__(self, key: str) -> None:
+        del self._encoded[key]
+        self._decoded.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+
+def _decoded(encoded: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    return {key: marshal.loads(data) for key, data in encoded.items()}
+
+
+def _records_crc(*columns: dict[str, bytes]) -> int:
+    """A checksum of the records' bytes, read only when asked for: a damaged one is found when
+    the record is read, not in the middle of a build."""
+    crc = 0
+    for column in columns:
+        for data in column.values():
+            crc = zlib.crc32(data, crc)
+    return crc

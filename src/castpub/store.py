@@ -7,7 +7,7 @@ merged, never truncated: a failed fetch never erases what the store knew.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +96,8 @@ class PlaylistInfo:
 class Store:
     """data/youtube.json in memory: raw records by id, plus typed views for the build."""
 
-    videos: dict[str, dict[str, Any]] = field(default_factory=dict)
-    playlists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    videos: MutableMapping[str, dict[str, Any]] = field(default_factory=dict)
+    playlists: MutableMapping[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Typed views already made, with the record each was made from: a build asks for every video
     # several times (render, assemble, write), and the merges replace records rather than edit
@@ -155,8 +155,8 @@ class Store:
     def to_json(self) -> bytes:
         data = {
             "version": STORE_VERSION,
-            "videos": self.videos,
-            "playlists": self.playlists,
+            "videos": dict(self.videos),
+            "playlists": dict(self.playlists),
             "media": self.media,
         }
         return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()

@@ -256,6 +256,18 @@ def assert_full_build_then_fast(root: Path, tmp_path: Path) -> None:
     assert_same_as_fresh(root, tmp_path)
 
 
+@pytest.mark.parametrize("feeds", ["absent", "empty"])
+def test_a_first_build_records_what_it_left(show: Path, tmp_path: Path, feeds: str) -> None:
+    """A build into an empty feeds/ records what it staged, before its commit: the next build
+    finds feeds/ exactly as recorded, and nothing to do."""
+    if feeds == "empty":
+        (show / "feeds").mkdir()
+    assert FAST not in build_verbose(show)
+    again = build_verbose(show)
+    assert FAST in again and " 0 file(s) written" in again
+    assert_same_as_fresh(show, tmp_path)
+
+
 def test_no_change_fast_path_is_taken_and_equals_a_fresh_build(show: Path, tmp_path: Path) -> None:
     add_episode(show, 5)
     (show / "episodes" / "2020-01-06-guest-5.md").write_text(

@@ -40,6 +40,7 @@ from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import (
     Confined,
+    LaterRecords,
     StagedFile,
     Staging,
     remove_leftovers,
@@ -1076,6 +1077,9 @@ def _build_with(
                 return rebuilt
     feeds_dir = inputs.show.feeds_dir
     remove_leftovers(feeds_dir)  # before this build stages anything there
+    # With nothing in feeds/ yet (a first build), what the commit leaves there is exactly what
+    # was staged: the records are made while the staged bytes go to disk, not after.
+    fresh = _empty(feeds_dir)
     wanted = set()
     item_keys: dict[int, str] = {}
     published: dict[str, PublishedItem | None] = {}
@@ -1139,44 +1143,96 @@ def _build_with(
             writing += time.perf_counter() - made
         watch.add("serialize", serializing)
         watch.add("write", writing)
+        records = _Records(root, now, use_cache, last, inputs, project, result, notes, item_keys)
         with watch.stage("write"):
+            later = LaterRecords()
+            if fresh:
+                staged = staging.staged()
+                folder = f"{feeds_dir}/"
+                written = {str(path).removeprefix(folder): stat for path, stat in staged.items()}
+                records.save(fragments, index, cache, published, len(wanted), written, later)
             result.written = staging.commit()
         result.unchanged = staging.unchanged
     with watch.stage("write"):
-        result.removed = _remove_stale(feeds_dir, wanted)
-        written = feeds_files(feeds_dir)  # one walk for the three records below
-        fragments.close()
-        fragments.save(written)
-        index.save(written)
-        cache.prune()
-        if use_cache:
-            last.save(
-                inputs,
-                now,
-                {e.path.name: (e.published, e.date.isoformat()) for e in project.episodes},
-                [e.path.name for e in result.published],
-                len(result.feeds),
-                len(result.feeds[0].items),
-                result.warnings,
-                len(wanted),
-                written,
-            )
-            render_keys = {k: n.key for k, n in notes.items()}
-            links = project.links
-            save_record(
-                root,
-                inputs.read_at,
-                project.episodes,
-                links,
-                render_keys,
-                result.feeds,
-                item_keys,
-                published,
-            )
+        if fresh:
+            later.write()
+        else:
+            result.removed = _remove_stale(feeds_dir, wanted)
+            written = feeds_files(feeds_dir)  # one walk for the three records
+            records.save(fragments, index, cache, published, len(wanted), written, None)
     result.websub_failures = announce(
         project.show.websub_hub, result.feeds, result.written, feeds_dir
     )
     return result
+
+
+@dataclass
+class _Records:
+    """What a full build records of itself once its feeds are in place."""
+
+    root: Path
+    now: datetime
+    use_cache: bool
+    last: LastBuild
+    inputs: Inputs
+    project: Project
+    result: BuildResult
+    notes: dict[str, Notes]
+    item_keys: dict[int, str]
+
+    def save(
+        self,
+        fragments: FragmentPool,
+        index: PublishedIndex,
+        cache: RenderCache,
+        published: dict[str, PublishedItem | None],
+        outputs: int,
+        written: dict[str, tuple[int, int]],
+        later: LaterRecords | None,
+    ) -> None:
+        """Record the build, for `written`, what feeds/ holds after the commit; `later`
+        writes the records once the commit is done."""
+        project, result = self.project, self.result
+        fragments.close()
+        fragments.save(written, later)
+        index.save(written, later)
+        cache.prune()
+        if not self.use_cache:
+            return
+        self.last.save(
+            self.inputs,
+            self.now,
+            {e.path.name: (e.published, e.date.isoformat()) for e in project.episodes},
+            [e.path.name for e in result.published],
+            len(result.feeds),
+            len(result.feeds[0].items),
+            result.warnings,
+            outputs,
+            written,
+            later,
+        )
+        save_record(
+            self.root,
+            self.inputs.read_at,
+            project.episodes,
+            project.links,
+            {k: n.key for k, n in self.notes.items()},
+            result.feeds,
+            self.item_keys,
+            published,
+            later,
+        )
+
+
+def _empty(folder: Path) -> bool:
+    """Whether folder has nothing in it (or is not there)."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _stage_pages(show: Show, confined: Confined, staging: Staging) -> PageFolder | None:

@@ -36,9 +36,11 @@ def save_record(
     feeds: list[Feed],
     keys: dict[int, str],
     published: Mapping[str, PublishedItem | None] | None = None,
+    later: LaterRecords | None = None,
 ) -> None:
-    """Write the record after a full build committed (`keys`: each item's key by id(item);
-    `published`: as_published of the items by episode id, those made already)."""
+    """Write the record after a full build committed, or have `later` do it once it has
+    (`keys`: each item's key by id(item); `published`: as_published of the items by episode
+    id, those made already)."""
     known = published or {}
     rows = {
         e.path.name: [
@@ -57,7 +59,7 @@ def save_record(
     order = [
         feed_row(f, [i.episode_id for i in f.items], [keys[id(i)] for i in f.items]) for f in feeds
     ]
-    save(root, read_at, rows, items, order)
+    save(root, read_at, rows, items, order, later)
 
 
 def item_row(item: Item, published: PublishedItem | None) -> list[Any]:

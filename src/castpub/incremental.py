@@ -258,18 +258,14 @@ class _Rebuild:
                 raise _Fallback  # unreadable: the full path reports it
             if digests.get(name) == digest:
                 same.append(name)
-        if self.last.stays_due(self.now):  # then only those not due may have come due
-            dates = [
-                (n, states[n][0], datetime.fromisoformat(states[n][1]))
-                for n in same
-                if n not in was_due
-            ]
-            now_due = set(split_counts(dates, self.now)[0])
-            unchanged = {n for n in same if n not in now_due}
-        else:
-            dates = [(n, states[n][0], datetime.fromisoformat(states[n][1])) for n in same]
-            due = set(split_counts(dates, self.now)[0])
-            unchanged = {n for n in same if (n in due) == (n in was_due)}
+        # An episode due at the last build's --now is due at any later one: only the dates of
+        # the others are read again then.
+        stays = was_due if self.last.stays_due(self.now) else set()
+        dates = [
+            (n, states[n][0], datetime.fromisoformat(states[n][1])) for n in same if n not in stays
+        ]
+        due = set(split_counts(dates, self.now)[0]) | stays
+        unchanged = {n for n in same if (n in due) == (n in was_due)}
         changed = [n for n in self.names if n not in unchanged]
         present = set(self.names)
         removed = [name for name in states if name not in present]

@@ -339,22 +339,15 @@ class LastBuild:
             columns = record["episodes"]
             if inputs.names != columns["names"] or inputs.digests != columns["digests"]:
                 return None
-            feeds, items = int(record["feeds"]), int(record["items"])
-            if self.stays_due(now):
-                was_due = set(record["due"])
-                dates = [
-                    (n, bool(p), datetime.fromisoformat(d))
-                    for n, _, p, d in recorded
-                    if n not in was_due
-                ]
-                newly_due, summary = summarize(dates, now, feeds, items)
-                if newly_due:
-                    return None
-            else:
-                dates = [(n, bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded]
-                due, summary = summarize(dates, now, feeds, items)
-                if due != record["due"]:
-                    return None
+            # Those due at the recorded build's --now stay due at a later one: only the others'
+            # dates are read, and none of them may have come due.
+            stays = set(record["due"]) if self.stays_due(now) else set()
+            dates = [
+                (n, bool(p), datetime.fromisoformat(d)) for n, _, p, d in recorded if n not in stays
+            ]
+            due, summary = summarize(dates, now, int(record["feeds"]), int(record["items"]))
+            if due != ([] if stays else record["due"]):
+                return None
             if survey.files(inputs.show.feeds_dir) != self.files():
                 return None
             return summary, self.warnings(), int(record["outputs"])

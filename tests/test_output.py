@@ -83,6 +83,38 @@ def test_a_sync_started_early_still_commits_all_or_nothing(tmp_path: Path) -> No
     assert temporaries(tmp_path) == []
 
 
+
+def test_files_made_ahead_of_the_sync_are_written_into_or_removed(tmp_path: Path) -> None:
+    """sync_soon(ahead) makes the temporary files of the files still to come before the sync
+    starts; open() and add() write into them, and those nothing was written into are gone at
+    the commit, as everything is when the staging is abandoned."""
+    (tmp_path / "same.xml").write_bytes(b"same")
+    ahead = [tmp_path / "feed.xml", tmp_path / "p" / "feed.xml", tmp_path / "same.xml"]
+    ahead.append(tmp_path / "never.xml")
+    with Staging() as staging:
+        staging.add(tmp_path / "t" / "0.html", b"0")
+        staging.sync_soon(ahead)
+        assert (tmp_path / "p").is_dir()  # made before the sync, with its file
+        made = set(temporaries(tmp_path))
+        assert len(made) == 5
+        feed = staging.open(tmp_path / "p" / "feed.xml")
+        feed.handle.write(b"<rss/>")
+        staging.finish(feed)
+        assert staging.add(tmp_path / "feed.xml", b"<feed/>")
+        assert not staging.add(tmp_path / "same.xml", b"same")
+        assert set(temporaries(tmp_path)) == made  # nothing made anew
+        done = staging.commit()
+    assert sorted(done) == sorted([tmp_path / "t" / "0.html", *ahead[:2]])
+    assert (tmp_path / "p" / "feed.xml").read_bytes() == b"<rss/>"
+    assert (tmp_path / "feed.xml").read_bytes() == b"<feed/>"
+    assert not (tmp_path / "never.xml").exists()
+    assert temporaries(tmp_path) == []
+    with Staging() as staging:
+        staging.sync_soon([tmp_path / "q" / "feed.xml"])
+        assert len(temporaries(tmp_path)) == 1
+    assert temporaries(tmp_path) == []
+    assert not (tmp_path / "q").exists()  # a folder made for nothing is removed too
+
 def test_same_bytes_only_for_a_regular_file_with_exactly_those_bytes(tmp_path: Path) -> None:
     path = tmp_path / "f"
     assert not same_bytes(path, b"")

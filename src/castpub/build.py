@@ -35,7 +35,7 @@ from castpub.errors import InvalidInput, Problem
 from castpub.feeds import Assembly, Copies, item_key, serialize_feed
 from castpub.guard import PublishedIndex, PublishedItem, as_published, guard_problems
 from castpub.itemsrecord import save_record
-from castpub.model import Feed, FeedLink, Item
+from castpub.model import Feed, Item
 from castpub.notes import Notes, render_notes
 from castpub.opml import OPML_PATH, feeds_opml
 from castpub.output import (
@@ -765,6 +765,7 @@ def outputs(
     item_keys: dict[int, str] | None = None,
     pages: PageFolder | None = None,
     published: dict[str, PublishedItem | None] | None = None,
+    before_feeds: Callable[[list[str]], None] | None = None,
 ) -> Iterator[tuple[str, bytes | StagedFile | Written | None]]:
     """Every file the build writes, relative to feeds/, produced one at a time to bound memory.
     Each transcript in `notes` is emptied once its file is produced. With `open_file`, feeds are
@@ -776,7 +777,8 @@ def outputs(
     With `fragments`, items that an earlier build already serialized are copied from the feed
     files it wrote, and where each item lies in the new files is recorded for the next build.
     `item_keys` receives each item's key, by id(item), and `published` what the guards read
-    of each item (as_published), by episode id."""
+    of each item (as_published), by episode id. `before_feeds` is given the files still to come
+    once every episode's files are out, before the first feed is made."""
     show = project.show
     pool = fragments or FragmentPool(show.feeds_dir, None)
     for episode in episodes:
@@ -790,10 +792,18 @@ def outputs(
     # By id(item): an item in several feeds is hashed once.
     keys: dict[int, str] = {} if item_keys is None else item_keys
     links = (*hub_links(show.websub_hub), page_link(show))
+    feed_pages = [
+        page
+        for feed in feeds
+        for page in paginate(show, replace(feed, links=feed.links + links), show.limit)
+    ]
+    if before_feeds is not None:
+        paths = [path for page in feed_pages for path in (page.rss_path, page.atom_path)]
+        before_feeds([*paths, PAGE_PATH, OPML_PATH])
     copies = Copies()
     try:
         yield from _feed_files(
-            show, feeds, links, notes, keys, pool, index, open_file, copies, published
+            show, feed_pages, notes, keys, pool, index, open_file, copies, published
         )
     finally:
         copies.close()
@@ -811,8 +821,7 @@ def outputs(
 
 def _feed_files(
     show: Show,
-    feeds: list[Feed],
-    links: tuple[FeedLink, ...],
+    pages: list[Feed],
     notes: dict[str, Notes],
     keys: dict[int, str],
     pool: FragmentPool,
@@ -821,38 +830,36 @@ def _feed_files(
     copies: Copies,
     published: dict[str, PublishedItem | None] | None = None,
 ) -> Iterator[tuple[str, bytes | StagedFile]]:
-    """The RSS and Atom files of every feed and archive page (outputs)."""
+    """The RSS and Atom files of every feed and archive page (outputs), `pages`."""
     salt = feed_salt()
     # What the guards read of an item, by episode id: the same for its copies in playlists,
     # whatever their episode number, and searching show notes is what costs.
     published = {} if published is None else published
-    for feed in feeds:
-        for page in paginate(show, replace(feed, links=feed.links + links), show.limit):
-            page_keys = [
-                keys.get(id(i))
-                or keys.setdefault(id(i), item_key(salt, i, notes[i.episode_id].key))
-                for i in page.items
-            ]
-            files = (open_file(page.rss_path), open_file(page.atom_path)) if open_file else None
-            rss, atom = serialize_feed(
-                show,
-                page,
-                page_keys,
-                pool.reuser(page.rss_path, page.atom_path),
-                out=(files[0].handle, files[1].handle) if files else None,
-                copies=copies,
-            )
-            pool.release(page.rss_path, page.atom_path)
-            pool.record(page.rss_path, rss.items)
-            pool.record(page.atom_path, atom.items)
-            if index is not None:
-                index.record_rows(page.rss_path, _published(page.items, published))
-            if files:
-                for file in files:
-                    file.handle.flush()  # copies reads it back
-                copies.add(page.items, (files[0].tmp, rss), (files[1].tmp, atom))
-            yield page.rss_path, files[0] if files else rss.data
-            yield page.atom_path, files[1] if files else atom.data
+    for page in pages:
+        page_keys = [
+            keys.get(id(i)) or keys.setdefault(id(i), item_key(salt, i, notes[i.episode_id].key))
+            for i in page.items
+        ]
+        files = (open_file(page.rss_path), open_file(page.atom_path)) if open_file else None
+        rss, atom = serialize_feed(
+            show,
+            page,
+            page_keys,
+            pool.reuser(page.rss_path, page.atom_path),
+            out=(files[0].handle, files[1].handle) if files else None,
+            copies=copies,
+        )
+        pool.release(page.rss_path, page.atom_path)
+        pool.record(page.rss_path, rss.items)
+        pool.record(page.atom_path, atom.items)
+        if index is not None:
+            index.record_rows(page.rss_path, _published(page.items, published))
+        if files:
+            for file in files:
+                file.handle.flush()  # copies reads it back
+            copies.add(page.items, (files[0].tmp, rss), (files[1].tmp, atom))
+        yield page.rss_path, files[0] if files else rss.data
+        yield page.atom_path, files[1] if files else atom.data
 
 
 def _published(
@@ -1119,6 +1126,9 @@ def _build_with(
             item_keys,
             prepared.pages,
             published,
+            # Every episode file is written: what is written to disk meanwhile is most of a
+            # cold build's, and its feeds' temporary files are made before.
+            lambda relpaths: staging.sync_soon([confined.path(p) for p in relpaths]),
         )
         # Timed by hand: two context managers for each of 12 000 files cost 60 ms.
         serializing = writing = 0.0
@@ -1136,7 +1146,6 @@ def _build_with(
             elif isinstance(data, Written):
                 staging.adopt(data.folder, data.name)
             elif isinstance(data, StagedFile):
-                staging.sync_soon()  # the first feed: every episode file is written
                 staging.finish(data)
             else:
                 staging.add(confined.path(relpath), data)

@@ -15,6 +15,7 @@ import stat
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,6 +102,7 @@ class Staging:
         self._syncs: dict[str, _Fsync] = {}  # started early, by temporary name
         self._early_sync: threading.Thread | None = None
         self._reserved: _Reservations | None = None
+        self._ahead: dict[Path, str] = {}  # temporary files made before the sync, by target
         # Staged folders: temporary name -> (the folder it becomes, the names of its files).
         self._staged_folders: dict[str, tuple[Path, list[str]]] = {}
         self._writer: _Writer | None = None
@@ -122,15 +124,7 @@ class Staging:
         if folder not in self._new_folders and same_bytes(path, data):
             self.unchanged += 1
             return False
-        tmp = self._reserved.take(path) if self._reserved else None
-        if tmp is None:
-            fd, tmp = self._create(path)
-        else:
-            try:
-                fd = os.open(tmp, os.O_WRONLY)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        fd, tmp = self._made_or_create(path)
         try:
             try:
                 write_all(fd, data)
@@ -141,6 +135,19 @@ class Staging:
             raise
         self._pending.append((tmp, path))
         return True
+
+    def _made_or_create(self, path: Path) -> tuple[int, str]:
+        """The temporary file made ahead for path (open for writing), else a new one."""
+        tmp = self._ahead.pop(path, None)
+        if tmp is None and self._reserved is not None:
+            tmp = self._reserved.take(path)
+        if tmp is None:
+            return self._create(path)
+        try:
+            return os.open(tmp, os.O_WRONLY), tmp
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def reserve(self, paths: list[Path]) -> None:
         """Have the temporary files of `paths`, in folders that do not exist yet, created on a
@@ -156,7 +163,11 @@ class Staging:
         self._reserved = _Reservations(paths, self._token)
 
     def _release(self) -> None:
-        """Stop making reserved files, and delete those no add() took."""
+        """Stop making reserved files, and delete those no add() took, and those made ahead
+        of the sync that nothing was written into."""
+        for tmp in self._ahead.values():
+            Path(tmp).unlink(missing_ok=True)
+        self._ahead = {}
         if self._reserved is not None:
             for tmp in self._reserved.stop():
                 Path(tmp).unlink(missing_ok=True)
@@ -184,7 +195,7 @@ class Staging:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
         60 MB feed never has to be in memory whole. `aside`: its bytes are written by a thread
         of its own (one for every such file of this staging)."""
-        fd, tmp = self._create(path)
+        fd, tmp = self._made_or_create(path)
         self._pending.append((tmp, path))  # until finish(): abort() removes it whatever happens
         if not aside:
             return StagedFile(os.fdopen(fd, "wb", buffering=1 << 20), tmp, path)
@@ -214,10 +225,21 @@ class Staging:
         if len(self._pending) <= FSYNC_AT_MOST:
             self._syncs[tmp] = _Fsync(tmp)
 
-    def sync_soon(self) -> None:
+    def sync_soon(self, ahead: Iterable[Path] = ()) -> None:
         """Start writing everything staged so far to disk, on a thread, while the build goes on
         (once): a cold build's 12 000 transcripts, flushed while its feeds are made, are not
-        waited for at the commit."""
+        waited for at the commit.
+
+        The temporary files of `ahead`, the files still to be staged, are made first, with
+        their folders, for open() and add() to write into. While the sync writes a folder out,
+        a name looked up or created in it waits for that write, queued behind the data: one
+        such lookup held a cold build up for 0.25 to 0.65 s."""
+        if self._early_sync is not None:
+            return
+        for path in ahead:
+            if path not in self._ahead:
+                fd, self._ahead[path] = self._create(path)
+                os.close(fd)
         if self._early_sync is None:
             self._early_sync = threading.Thread(target=os.sync, name="castpub-sync", daemon=True)
             self._early_sync.start()

@@ -83,7 +83,6 @@ def test_a_sync_started_early_still_commits_all_or_nothing(tmp_path: Path) -> No
     assert temporaries(tmp_path) == []
 
 
-
 def test_files_made_ahead_of_the_sync_are_written_into_or_removed(tmp_path: Path) -> None:
     """sync_soon(ahead) makes the temporary files of the files still to come before the sync
     starts; open() and add() write into them, and those nothing was written into are gone at
@@ -114,6 +113,7 @@ def test_files_made_ahead_of_the_sync_are_written_into_or_removed(tmp_path: Path
         assert len(temporaries(tmp_path)) == 1
     assert temporaries(tmp_path) == []
     assert not (tmp_path / "q").exists()  # a folder made for nothing is removed too
+
 
 def test_same_bytes_only_for_a_regular_file_with_exactly_those_bytes(tmp_path: Path) -> None:
     path = tmp_path / "f"

@@ -233,16 +233,15 @@ class Staging:
         The temporary files of `ahead`, the files still to be staged, are made first, with
         their folders, for open() and add() to write into. While the sync writes a folder out,
         a name looked up or created in it waits for that write, queued behind the data: one
-        such lookup held a cold build up for 0.25 to 0.65 s."""
+        such lookup held a cold build up for 0.09 to 0.65 s."""
         if self._early_sync is not None:
             return
         for path in ahead:
             if path not in self._ahead:
                 fd, self._ahead[path] = self._create(path)
                 os.close(fd)
-        if self._early_sync is None:
-            self._early_sync = threading.Thread(target=os.sync, name="castpub-sync", daemon=True)
-            self._early_sync.start()
+        self._early_sync = threading.Thread(target=os.sync, name="castpub-sync", daemon=True)
+        self._early_sync.start()
 
     def _make_folder(self, folder: Path) -> None:
         try:

@@ -5,6 +5,7 @@ from lxml import html as lxml_html
 
 from castpub.notes import _turns, render_notes, summarize
 from castpub.store import Chapter, VideoInfo
+from castpub.text import xml_safe_utf8
 
 BUNNY = VideoInfo(id="YE7VzlLtp-4", title="Big Buck Bunny", duration=597)
 
@@ -148,3 +149,19 @@ def test_embed_forms_become_the_same_watch_link(src: str, href: str) -> None:
     notes = render_notes(f'<iframe src="{src}"></iframe>\n', BUNNY)
     assert f'<a href="https://www.youtube.com/{href}"' in notes.html.decode()
     assert "Watch “Big Buck Bunny” on YouTube" in notes.html.decode()
+
+
+def test_character_references_to_what_xml_cannot_hold_are_dropped() -> None:
+    """cmark decodes "&#1;" to its character, and so does the sanitizer in raw HTML: the notes,
+    the transcript and the summary hold none that XML cannot carry, and keep the rest."""
+    body = (
+        "Rich: A &#1;start, a &#x0B;tab &#12;and &#8217;quotes&#8217;.\n\n"
+        "<p>Raw &#2;HTML &#x1F;too.</p>\n"
+    )
+    notes = render_notes(body, None)
+    for text in (notes.html, notes.transcript, notes.summary.encode()):
+        assert xml_safe_utf8(text)
+    assert "A start, a tab and ’quotes’." in notes.summary
+    assert "Raw HTML too." in notes.html.decode()
+    assert "<strong>Rich:</strong> A start" in notes.html.decode()
+    assert "<cite>Rich:</cite>" in notes.transcript.decode()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from castpub.cmark import Markdown
 from castpub.sanitize import cmark_only, markdown_is_plain, sanitize
 from castpub.store import Chapter, VideoInfo
+from castpub.text import clean_text
 from castpub.videos import parse_video_url
 
 SUMMARY_BYTES = 4000
@@ -69,6 +70,10 @@ def render_notes(
     raw = markdown_html(body)
     raw = _IFRAME.sub(lambda m: _embed_link(m.group(1), video), raw)
     safe = (markdown_is_plain(body) and cmark_only(raw)) or sanitize(raw)
+    if "&#" in body:
+        # A character reference ("&#1;", in text or in raw HTML) is decoded to its character,
+        # which may be one XML cannot hold: removed, as from the rest of the file.
+        safe = clean_text(safe)
     summary = summarize(description) if description else summarize(_first_paragraph(safe))
     notes, transcript = _turns(safe)
     if chapters and video is not None:

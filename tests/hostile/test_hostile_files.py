@@ -187,6 +187,11 @@ SAFE: list[tuple[str, bytes, str]] = [
         "t",
     ),
     ("NUL and controls in the body", front("title: body", "x\x00y\x01z\x0bw\x1b[31m\n"), "body"),
+    (
+        "character references to controls in the body",
+        front("title: refs", "Rich: a&#1;b &#x0B;c\n\n<p>&#12;d &#31;e</p>\n"),
+        "refs",
+    ),
     ("right-to-left marks", front('title: "\u202eevil\u200f \u202b"'), "\u202eevil\u200f \u202b"),
     ("10 000-character title", front("title: " + "T" * 10_000), "T" * 10_000),
     ("GUID that looks like a path", front("title: g\nguid: ../../etc/passwd"), "g"),

@@ -63,6 +63,14 @@ def test_same_html_as_the_wrapper_for_generated_text(parts: list[str]) -> None:
     assert MARKDOWN.html(body) == wrapper(body)
 
 
+def test_references_to_u_fffe_and_u_ffff_are_dropped_not_a_crash() -> None:
+    """cmark writes those two characters as bytes that are not UTF-8 (its own wrapper fails
+    on them): they go, as castpub drops them from any text."""
+    for reference in ("&#xFFFE;", "&#xffff;", "&#65534;", "&#65535;"):
+        assert MARKDOWN.html(f"a {reference} b") == "<p>a  b</p>\n"
+    assert MARKDOWN.html("a &#xFFFD; &#x10FFFF; b") == "<p>a \ufffd \U0010ffff b</p>\n"
+
+
 def _resident_kib() -> int:
     status = Path("/proc/self/status").read_text()
     return int(status.split("VmRSS:")[1].split()[0])

@@ -71,7 +71,10 @@ class Markdown:
                     root, OPTIONS, lib.cmark_parser_get_syntax_extensions(parser)
                 )
                 try:
-                    return str(ffi.string(rendered).decode("utf-8"))
+                    # cmark writes the characters "&#xFFFE;" and "&#xFFFF;" name as one byte
+                    # each, which is not UTF-8: dropped, as castpub drops them from any text
+                    # (XML cannot hold them).
+                    return str(ffi.string(rendered).decode("utf-8", "ignore"))
                 finally:
                     self.free.buffer(rendered)
             finally:

@@ -189,7 +189,7 @@ SAFE: list[tuple[str, bytes, str]] = [
     ("NUL and controls in the body", front("title: body", "x\x00y\x01z\x0bw\x1b[31m\n"), "body"),
     (
         "character references to controls in the body",
-        front("title: refs", "Rich: a&#1;b &#x0B;c\n\n<p>&#12;d &#31;e</p>\n"),
+        front("title: refs", "Rich: a&#1;b &#x0B;c &#xFFFE;\n\n<p>&#12;d &#31;e &#xFFFF;</p>\n"),
         "refs",
     ),
     ("right-to-left marks", front('title: "\u202eevil\u200f \u202b"'), "\u202eevil\u200f \u202b"),

@@ -1,11 +1,13 @@
 """Show notes: Markdown to sanitized HTML, embeds as links, speaker turns, summaries."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from castpub.notes import _turns, render_notes, summarize
 from castpub.store import Chapter, VideoInfo
-from castpub.text import xml_safe_utf8
+from castpub.text import clean_text, xml_safe_utf8, xml_utf8_bytes
 
 BUNNY = VideoInfo(id="YE7VzlLtp-4", title="Big Buck Bunny", duration=597)
 
@@ -165,3 +167,26 @@ def test_character_references_to_what_xml_cannot_hold_are_dropped() -> None:
     assert "Raw HTML too." in notes.html.decode()
     assert "<strong>Rich:</strong> A start" in notes.html.decode()
     assert "<cite>Rich:</cite>" in notes.transcript.decode()
+
+
+_REFERENCES = st.integers(min_value=0, max_value=0x110000).flatmap(
+    lambda n: st.sampled_from([f"&#{n};", f"&#x{n:X};", f"&#{n}"])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Rich: ", "\n\n", "<p>", "</p>", "<a href='http://e.org/", "'>", "`", "# "]
+        )
+        | _REFERENCES
+        | st.text(max_size=8)
+    )
+)
+def test_notes_hold_only_what_xml_can_carry(parts: list[str]) -> None:
+    """What the build writes into feeds without searching it again (feeds' notes_checked), for
+    any body as parsing leaves it (clean_text) and any character reference in it."""
+    notes = render_notes(clean_text("".join(parts)), None)
+    for text in (notes.html, notes.transcript, notes.summary.encode("utf-8", "surrogatepass")):
+        assert xml_utf8_bytes(text) == text

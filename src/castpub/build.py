@@ -848,6 +848,7 @@ def _feed_files(
             pool.reuser(page.rss_path, page.atom_path),
             out=(files[0].handle, files[1].handle) if files else None,
             copies=copies,
+            notes_checked=True,  # every item's notes are made by render_notes
         )
         pool.release(page.rss_path, page.atom_path)
         pool.record(page.rss_path, rss.items)

@@ -226,6 +226,7 @@ def serialize_feed(
     memo: dict[tuple[str, str], bytes] | None = None,
     out: tuple[ByteSink, ByteSink] | None = None,
     copies: Copies | None = None,
+    notes_checked: bool = False,
 ) -> tuple[Serialized, Serialized]:
     """(RSS, Atom) of one feed, byte for byte what render_feed writes, reusing fragments.
 
@@ -234,12 +235,13 @@ def serialize_feed(
     the fragments written so far across the feeds of one build, so that an episode in both the
     main feed and a playlist is written once. Only written fragments go in, not copied ones: a
     warm build's memo stays as small as its set of changed items. With `out`, the RSS and Atom
-    bytes go to those two files as they are made, and the results' data is empty."""
+    bytes go to those two files as they are made, and the results' data is empty.
+    `notes_checked`: as items.item_fragments."""
     rss_head, atom_head = heads(show, feed)
     rss_out, atom_out = out or (None, None)
     rss, atom = Assembly(rss_head, RSS_TAIL, rss_out), Assembly(atom_head, ATOM_TAIL, atom_out)
     for item, key in zip(feed.items, keys, strict=True):
-        rss_part, atom_part = _fragments(item, key, reuse, memo, copies)
+        rss_part, atom_part = _fragments(item, key, reuse, memo, copies, notes_checked)
         rss.add(key, rss_part)
         atom.add(key, atom_part)
     return rss.done(), atom.done()
@@ -265,6 +267,7 @@ def _fragments(
     reuse: Reuse,
     memo: dict[tuple[str, str], bytes] | None,
     copies: Copies | None,
+    notes_checked: bool = False,
 ) -> tuple[bytes, bytes]:
     if memo is not None:
         rss, atom = memo.get(("rss", key)), memo.get(("atom", key))
@@ -273,7 +276,7 @@ def _fragments(
     rss, atom = reuse("rss", key), reuse("atom", key)
     if rss is not None and atom is not None:
         return rss, atom
-    rss, atom = (copies and copies.fragments(item)) or item_fragments(item)
+    rss, atom = (copies and copies.fragments(item)) or item_fragments(item, notes_checked)
     if memo is not None:
         memo["rss", key] = rss
         memo["atom", key] = atom

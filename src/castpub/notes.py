@@ -49,9 +49,10 @@ def markdown_html(body: str) -> str:
 @dataclass(frozen=True)
 class Notes:
     # Show notes (content:encoded and Atom content) and, below, the transcript page's body, both
-    # in UTF-8 (surrogatepass, as the render cache stores them): held as str, one typographic
-    # character (the embed's “title”) makes Python keep a whole text at two bytes a character,
-    # and the notes of 10 000 episodes were the largest part of a cold build's memory.
+    # holding only characters XML can carry (render_notes makes no others), both in UTF-8
+    # (surrogatepass, as the render cache stores them): held as str, one typographic character
+    # (the embed's “title”) makes Python keep a whole text at two bytes a character, and the
+    # notes of 10 000 episodes were the largest part of a cold build's memory.
     html: bytes
     summary: str  # plain text: description and Atom summary
     transcript: bytes

@@ -207,10 +207,10 @@ class ParseCache:
             self.entries[name][0] != digest for name, (digest, _) in self.kept.items()
         )
 
-    def keep(self, path: Path, digest: str, entry: bytes | None) -> None:
-        """Store the entry made for a file just parsed (see entry_for)."""
+    def keep(self, name: str, digest: str, entry: bytes | None) -> None:
+        """Store the entry made for the file `name` just parsed (see entry_for)."""
         if self.path is not None and entry is not None and digest:
-            self.kept[path.name] = (digest, entry)
+            self.kept[name] = (digest, entry)
 
     def save(self) -> None:
         """Keep the entries of the files this build read; a failure only costs a re-parse."""

@@ -387,40 +387,6 @@ def test_workers_that_fail_while_given_jobs_leave_the_rest_to_this_process(
     assert pool.batches == 3
 
 
-def test_workers_call_meanwhile_once_while_the_jobs_are_out(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The build reads the store while the workers parse: `meanwhile` runs once, after the jobs
-    are handed out and before any result is taken in, or before the jobs when this process
-    does them all; and still once when the pool fails."""
-    jobs = list(range(PARALLEL_MIN * 2))
-    calls: list[str] = []
-    with Workers(2) as workers:
-        pool = workers._started()
-        real_submit = pool.submit
-
-        def submit(*args: object) -> Future[list[int]]:
-            calls.append("submit")
-            return real_submit(*args)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(pool, "submit", submit)
-        found = workers.map(_pid, iter(jobs), len(jobs), lambda: calls.append("meanwhile"))
-    assert calls.count("meanwhile") == 1 and calls[-1] == "meanwhile"
-    assert calls.count("submit") >= 2 and os.getpid() not in found and len(found) == len(jobs)
-
-    order: list[object] = []
-    with Workers(1) as workers:
-        workers.map(order.append, range(3), 3, lambda: order.append("meanwhile"))
-    assert order == ["meanwhile", 0, 1, 2]
-
-    calls.clear()
-    failing = _PoolThatFails()
-    with Workers(2) as workers:
-        monkeypatch.setattr(workers, "_started", lambda: failing)
-        doubled = workers.map(lambda n: n * 2, iter(jobs), len(jobs), lambda: calls.append("m"))
-    assert doubled == [n * 2 for n in jobs] and calls == ["m"]
-
-
 def _pid(_: int) -> int:
     return os.getpid()
 

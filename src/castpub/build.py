@@ -266,28 +266,24 @@ def load_project(
     unchanged files from `parsed`, and rendering them `ahead` when that applies); raise with
     every problem found."""
     show = inputs.show if inputs else load_show(root)
-    stores: list[Store] = []
-
-    def read_store() -> None:
-        # While the workers parse: they read the store themselves, and a cold build's 0.13 s
-        # here kept both of them waiting for their first episodes.
-        if inputs is None:
-            stores.append(load_store(show.store_path))
-            return
+    # Before any episode is handed out: the processes that render ahead load the store from
+    # the record this writes (only the videos of their own episodes), instead of each parsing
+    # the JSON whole and writing the record again.
+    if inputs is None:
+        store = load_store(show.store_path)
+    else:
         enabled = parsed is not None and parsed.path is not None
-        stores.append(
-            load_store_cached(show.root, show.store_path, inputs.store_bytes, inputs.store, enabled)
+        store = load_store_cached(
+            show.root, show.store_path, inputs.store_bytes, inputs.store, enabled
         )
-
     problems: list[Problem] = []
     warnings: list[Problem] = []
     episodes = []
-    for result in _read_all(show, inputs, parsed, workers or Workers(1), ahead, read_store):
+    for result in _read_all(show, inputs, parsed, workers or Workers(1), ahead):
         problems.extend(result.problems)
         warnings.extend(result.warnings)
         if result.episode is not None:
             episodes.append(result.episode)
-    store = stores[0]
     # The links of the episodes rendered ahead came with them (a tenth of a second here).
     made = {i: r[5] for i, r in ahead.rendered.items() if r[5]} if ahead else {}
     links = {e.id: made.get(e.id) or episode_link(show, e) for e in episodes}
@@ -303,14 +299,10 @@ def _read_all(
     parsed: ParseCache | None,
     workers: Workers,
     ahead: RenderAhead | None = None,
-    meanwhile: Callable[[], object] | None = None,
 ) -> list[ReadResult]:
     """Every episode's ReadResult in build order: cached ones as they are, the others parsed
-    (in worker processes when there are many, which then render them `ahead` if it applies).
-    `meanwhile` is called once, while the workers parse (see Workers.map)."""
+    (in worker processes when there are many, which then render them `ahead` if it applies)."""
     if inputs is None:
-        if meanwhile is not None:
-            meanwhile()
         return [read_episode(path, show) for path in find_episode_files(show)]
     cache = parsed or ParseCache(None, inputs.config)
     results: list[ReadResult | None]
@@ -349,7 +341,7 @@ def _read_all(
             yield inputs.path(index), show, data, digest, ahead_args
 
     start = time.perf_counter()
-    parsed_now = workers.map(_parse_one, jobs(), len(missing), meanwhile)
+    parsed_now = workers.map(_parse_one, jobs(), len(missing))
     if ahead is not None:
         ahead.seconds = time.perf_counter() - start
     for index, (result, entry, rendered, digest) in zip(missing, parsed_now, strict=True):
@@ -658,23 +650,16 @@ class Workers:
             self.count = 1
 
     def map(
-        self,
-        function: Callable[[T], R],
-        jobs: Iterable[T],
-        count: int | None = None,
-        meanwhile: Callable[[], object] | None = None,
+        self, function: Callable[[T], R], jobs: Iterable[T], count: int | None = None
     ) -> list[R]:
         """function(job) for each job, in order. Given their `count`, the jobs are made as
         they are handed out, a batch at a time (_batches): the workers start on the first batch
-        while this process makes the next ones. `meanwhile` is called once, while the workers
-        are busy with the jobs handed out (before the jobs when there are no workers)."""
+        while this process makes the next ones."""
         if count is None:
             jobs = list(jobs)
             count = len(jobs)
         self._wait_for_start()
         if self.count < 2 or count < PARALLEL_MIN:
-            if meanwhile is not None:
-                meanwhile()
             return [function(job) for job in jobs]
         from concurrent.futures.process import BrokenProcessPool
 
@@ -683,24 +668,16 @@ class Workers:
         pending: deque[tuple[Future[list[R]], list[T]]] = deque()
         unsent: list[T] = []  # a batch made and not handed over (yet)
         results: list[R] = []
-        broken = False
         try:
             pool = self._started()
             for unsent in _batches(jobs, count, self.count):
                 future = pool.submit(_each, function, unsent)
                 pending.append((future, unsent))
                 unsent = []
-        except (BrokenProcessPool, OSError):
-            broken = True  # the work left is done here, below
-        if meanwhile is not None:
-            meanwhile()
-        try:
-            while not broken and pending:
+            while pending:
                 results += pending[0][0].result()
                 pending.popleft()  # its jobs (and the bytes they carry) can go
         except (BrokenProcessPool, OSError):
-            broken = True
-        if broken:
             # A worker killed (out of memory) or no way to start one (no /tmp for the server's
             # socket): the same work in this process is slower, not different.
             self.close()

@@ -13,9 +13,10 @@ import pytest
 
 import castpub.build
 from castpub.build import FEWER_COLLECTIONS, PARALLEL_MIN, RenderAhead, Workers, load_project
+from castpub.cache import feeds_files
 from castpub.output import TEMP_SUFFIX
 from castpub.parsecache import ParseCache
-from castpub.unchanged import read_inputs
+from castpub.unchanged import LastBuild, read_inputs
 from conftest import run_castpub, write_episode
 from test_store import import_all
 
@@ -271,6 +272,21 @@ def test_transcripts_written_as_they_are_rendered_equal_those_written_one_by_one
     assert len(chapters) > PARALLEL_MIN // 2
     assert {stat.S_IMODE(p.stat().st_mode) for p in pages + chapters} == {0o644}
     assert not [p for p in (whole / "feeds").rglob("*") if TEMP_SUFFIX in p.name]
+
+
+def test_a_build_records_each_file_as_it_lies_in_feeds(make_project) -> None:
+    """The size and mtime the record keeps of each file are those feeds/ has after the commit,
+    for the transcript and chapters files that worker processes wrote (and reported) as for the
+    others: the next build trusts feeds/ only while they match."""
+    root = make_project("seed")
+    _many_episodes(root)
+    build(root)
+    recorded = LastBuild(root).files()
+    on_disk = feeds_files(root / "feeds")
+    assert recorded == on_disk
+    assert sum(1 for path in on_disk if path.startswith(("transcripts/", "chapters/"))) > (
+        PARALLEL_MIN
+    )
 
 
 def _odd_episodes(root: Path) -> dict[str, str]:

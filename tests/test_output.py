@@ -157,10 +157,17 @@ def test_a_staged_folder_appears_whole_at_commit(tmp_path: Path) -> None:
         assert folder is not None and Path(folder).is_dir()
         for name in ("a.html", "b.html"):
             written_elsewhere(folder, name, name.encode())
-            staging.adopt(folder, name)
+        staging.adopt(folder, "a.html")
+        # As the process that wrote it saw it: taken as it is, not looked up again.
+        staging.adopt(folder, "b.html", (6, 1234))
         staging.add(tmp_path / "feeds" / "podcast.xml", b"<rss/>")
         assert not target.exists()
-        assert staging.staged()[target / "a.html"][0] == len(b"a.html")
+        staged = staging.staged(tmp_path / "feeds")
+        a = (Path(folder) / "a.html").stat()
+        assert staged["transcripts/a.html"] == (a.st_size, a.st_mtime_ns)
+        assert staged["transcripts/b.html"] == (6, 1234)
+        assert staged["podcast.xml"][0] == len(b"<rss/>")
+        assert len(staged) == 3
         done = staging.commit()
     assert sorted(done) == [
         tmp_path / "feeds" / "podcast.xml",

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from castpub.errors import InvalidInput, invalid
 
 TEMP_SUFFIX = ".castpub-tmp"
+# A file's (size, mtime_ns): what the records keep of each file in feeds/.
+FileStamp = tuple[int, int]
 # Up to this many files, a commit fsyncs each one; beyond, it syncs everything at once.
 FSYNC_AT_MOST = 64
 
@@ -105,6 +107,7 @@ class Staging:
         self._ahead: dict[Path, str] = {}  # temporary files made before the sync, by target
         # Staged folders: temporary name -> (the folder it becomes, the names of its files).
         self._staged_folders: dict[str, tuple[Path, list[str]]] = {}
+        self._stamps: dict[str, FileStamp] = {}  # of files adopted into them, by temporary path
         self._writer: _Writer | None = None
         self._aside: list[_WrittenAside] = []  # closed by finish(), or by abort()
 
@@ -187,9 +190,12 @@ class Staging:
         self._staged_folders[tmp] = (folder, [])
         return tmp
 
-    def adopt(self, staged_folder: str, name: str) -> None:
-        """Count a file written into a staged folder as staged: the commit publishes it."""
+    def adopt(self, staged_folder: str, name: str, stamp: FileStamp | None = None) -> None:
+        """Count a file written into a staged folder as staged: the commit publishes it.
+        `stamp`: its size and mtime as written, for staged() (else it stats the file)."""
         self._staged_folders[staged_folder][1].append(name)
+        if stamp is not None:
+            self._stamps[f"{staged_folder}/{name}"] = stamp
 
     def open(self, path: Path, aside: bool = False) -> StagedFile:
         """A temporary file for path, to be written piece by piece and handed to finish(): a
@@ -340,17 +346,24 @@ class Staging:
             shutil.rmtree(tmp_folder, ignore_errors=True)
         self._staged_folders = {}
 
-    def staged(self) -> dict[Path, tuple[int, int]]:
+    def staged(self, under: Path) -> dict[str, FileStamp]:
         """(size, mtime_ns) of each file the commit will put in place, as it will have them
-        there: a rename keeps both."""
+        there (a rename keeps both), by its path relative to `under`: as strings, which is
+        what the records keep (12 000 Paths made and turned back into strings cost 0.06 s)."""
+        prefix = f"{under}/"
         found = {}
         for tmp, path in self._pending:
             info = os.stat(tmp)
-            found[path] = (info.st_size, info.st_mtime_ns)
+            found[str(path).removeprefix(prefix)] = (info.st_size, info.st_mtime_ns)
         for tmp_folder, (folder, names) in self._staged_folders.items():
+            relative = str(folder).removeprefix(prefix)
             for name in names:
-                info = os.stat(f"{tmp_folder}/{name}")
-                found[folder / name] = (info.st_size, info.st_mtime_ns)
+                tmp = f"{tmp_folder}/{name}"
+                stamp = self._stamps.get(tmp)
+                if stamp is None:
+                    info = os.stat(tmp)
+                    stamp = (info.st_size, info.st_mtime_ns)
+                found[f"{relative}/{name}"] = stamp
         return found
 
     def _stop_writer(self) -> None:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from castpub.output import FSYNC_AT_MOST, TEMP_SUFFIX, Staging, remove_leftovers, same_bytes
+from castpub.output import (
+    FSYNC_AT_MOST,
+    TEMP_SUFFIX,
+    WRITEV_PIECES,
+    Staging,
+    remove_leftovers,
+    same_bytes,
+    writev_all,
+)
 
 
 def temporaries(root: Path) -> list[Path]:
@@ -235,6 +243,42 @@ def test_a_file_written_aside_holds_every_byte_in_order(tmp_path: Path) -> None:
         staging.commit()
     assert (tmp_path / "feed.xml").read_bytes() == b"".join(pieces)
     assert temporaries(tmp_path) == []
+
+
+def test_a_buffer_written_aside_is_written_as_it_was(tmp_path: Path) -> None:
+    """The pieces are written later, by another thread: a bytearray or a view that changes
+    after write() returns must not change what the file holds."""
+    buffer = bytearray(b"first")
+    with Staging() as staging:
+        staged = staging.open(tmp_path / "feed.xml", aside=True)
+        staged.handle.write(buffer)
+        staged.handle.write(memoryview(buffer)[:2])
+        buffer[:] = b"XXXXX"
+        staging.finish(staged)
+        staging.commit()
+    assert (tmp_path / "feed.xml").read_bytes() == b"firstfi"
+
+
+def test_writev_all_writes_every_piece_in_order_past_short_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More pieces than one writev takes, and writes the kernel cuts short (a signal, a full
+    pipe): every byte once, in order."""
+    pieces = [bytes([65 + n % 26]) * (1 + n % 7) for n in range(WRITEV_PIECES * 2 + 5)]
+    real = os.writev
+
+    def short(fd: int, buffers: list[bytes]) -> int:
+        return os.write(fd, b"".join(buffers)[:10])  # at most 10 bytes a call
+
+    path = tmp_path / "out"
+    for writev in (real, short):
+        monkeypatch.setattr(os, "writev", writev)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            writev_all(fd, pieces)
+        finally:
+            os.close(fd)
+        assert path.read_bytes() == b"".join(pieces)
 
 
 def test_a_write_that_fails_aside_fails_the_staging(tmp_path: Path) -> None:

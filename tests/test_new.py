@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -30,9 +31,9 @@ def show(make_project: Callable[..., Path]) -> Path:
     for path in (root / "episodes").iterdir():
         path.unlink()
     store = Store()
-    for vid in ("YE7VzlLtp-4", "aqz-KE-bpKQ"):
-        store.merge_video(recorded(vid), "2026-11-26T12:00:00+00:00")
-    store.merge_playlist(recorded(PID), "2026-11-26T12:00:00+00:00")
+    for vid in ("YE7VzlLtp-4", "aqz-KE-bpKQ"):  # fresh whatever the day the tests run
+        store.merge_video(recorded(vid), datetime.now(UTC).isoformat())
+    store.merge_playlist(recorded(PID), "2026-11-26T12:00:00+00:00")  # long stale
     save_store(root / "data" / "youtube.json", store)
     return root
 
@@ -201,7 +202,8 @@ def test_new_playlist_writes_the_videos_without_an_episode_and_check_lists_them(
 ) -> None:
     entries = [("aqz-KE-bpKQ", 635), ("newvideo001", 300), ("newvideo002", 400)]
     store = load_store(show / "data" / "youtube.json")
-    store.merge_playlist(playlist_of(PID, entries), "2026-11-26T12:00:00+00:00")
+    # Fetched just now: `new --playlist` takes a playlist from the store while it is fresh.
+    store.merge_playlist(playlist_of(PID, entries), datetime.now(UTC).isoformat())
     save_store(show / "data" / "youtube.json", store)
     recorder = Recorder(answers={})
     use(monkeypatch, recorder)

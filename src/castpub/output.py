@@ -493,9 +493,9 @@ class _Writer(threading.Thread):
 
     CHUNK = 4 << 20
     # Chunks on their way before the build waits for one to be written: the writes come in
-    # bursts (a playlist's items copied from the main feed, pages that fault in slowly), and
-    # with two a cold build waited 0.16-0.21 s for this thread, 0.02 s with eight (32 MB more,
-    # once rendering is over: the peak is unchanged).
+    # bursts (a playlist's items copied from the main feed) and the page cache takes them
+    # slowly at times. With two, a cold build waited 0.16-0.21 s for this thread; with eight,
+    # 0.02 s (32 MB more held, once rendering is over: the peak is unchanged).
     IN_FLIGHT = 8
 
     def __init__(self) -> None:

@@ -222,7 +222,7 @@ class Written:
 
     folder: str
     name: str
-    stat: FileStamp | None = None
+    stamp: FileStamp | None = None
 
 
 @dataclass
@@ -290,7 +290,7 @@ def load_project(
         if result.episode is not None:
             episodes.append(result.episode)
     # The links of the episodes rendered ahead came with them (a tenth of a second here).
-    made = {i: r[5] for i, r in ahead.rendered.items() if r[5]} if ahead else {}
+    made = {i: link for i, (*_, link) in ahead.rendered.items() if link} if ahead else {}
     links = {e.id: made.get(e.id) or episode_link(show, e) for e in episodes}
     problems.extend(_duplicates(episodes, links))
     if problems:
@@ -552,9 +552,8 @@ def _taken(
 def _render_one(args: RenderArgs) -> tuple[Notes | None, FileStamp | None, Entry | None]:
     """The notes (None for a file changed since it was parsed), whether the transcript page
     asked for was written (its size and mtime), and where the render cache's entry was written,
-    if it was. The
-    transcript is left out of notes written both ways: nothing else needs it, and 10 000 of
-    them were 50 MB to send back and hold."""
+    if it was. The transcript is left out of notes written both ways: nothing else needs it,
+    and 10 000 of them were 50 MB to send back and hold."""
     body, path, digest, video, chapters, description, page, cached = args
     if body is None:
         body = read_body(path, digest)
@@ -923,9 +922,9 @@ def episode_files(
     if key and pool.kept(relpath, key):
         yield relpath, None
     elif pages is not None and (
-        stat := pages.written.get(episode.id) or write_page(pages.args(episode, link), notes)
+        stamp := pages.written.get(episode.id) or write_page(pages.args(episode, link), notes)
     ):
-        yield relpath, Written(pages.path, f"{episode.id}.html", stat)
+        yield relpath, Written(pages.path, f"{episode.id}.html", stamp)
     else:
         yield relpath, transcript_page(episode.title, show.language, notes.transcript, link)
     if video and video.chapters:
@@ -939,8 +938,8 @@ def episode_files(
             yield relpath, Written(pages.chapters, name, pages.chapters_written[episode.id])
             return
         data = chapters_json(video.chapters)
-        if pages and pages.chapters and (stat := write_new(f"{pages.chapters}/{name}", data)):
-            yield relpath, Written(pages.chapters, name, stat)
+        if pages and pages.chapters and (stamp := write_new(f"{pages.chapters}/{name}", data)):
+            yield relpath, Written(pages.chapters, name, stamp)
         else:
             yield relpath, data
 
@@ -1163,7 +1162,7 @@ def _build_with(
                 confined.check(relpath)  # kept, yet not through a folder leading out
                 staging.unchanged += 1
             elif isinstance(data, Written):
-                staging.adopt(data.folder, data.name, data.stat)
+                staging.adopt(data.folder, data.name, data.stamp)
             elif isinstance(data, StagedFile):
                 staging.finish(data)
             else:

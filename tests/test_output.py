@@ -16,6 +16,7 @@ from castpub.output import (
     TEMP_SUFFIX,
     WRITEV_PIECES,
     Staging,
+    iov_max,
     remove_leftovers,
     same_bytes,
     writev_all,
@@ -279,6 +280,18 @@ def test_writev_all_writes_every_piece_in_order_past_short_writes(
         finally:
             os.close(fd)
         assert path.read_bytes() == b"".join(pieces)
+
+
+def test_writev_takes_posix_minimum_where_the_system_does_not_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unknown(name: str) -> int:
+        raise ValueError(f"unrecognized configuration name {name!r}")
+
+    monkeypatch.setattr(os, "sysconf", unknown)
+    assert iov_max() == 16
+    monkeypatch.setattr(os, "sysconf", lambda name: -1)  # indeterminate
+    assert iov_max() == 16
 
 
 def test_a_write_that_fails_aside_fails_the_staging(tmp_path: Path) -> None:

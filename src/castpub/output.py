@@ -574,8 +574,16 @@ class _WrittenAside:
                 os.close(self.fd)
 
 
-# At most this many pieces to one writev (POSIX's minimum for IOV_MAX; Linux allows 1024).
-WRITEV_PIECES = 16 if not hasattr(os, "sysconf") else max(16, os.sysconf("SC_IOV_MAX"))
+def iov_max() -> int:
+    """How many pieces one writev takes: the system's IOV_MAX (1024 on Linux), at least
+    POSIX's minimum, 16, where the system does not say."""
+    try:
+        return max(16, os.sysconf("SC_IOV_MAX"))
+    except (AttributeError, ValueError, OSError):  # no sysconf, or no such name here
+        return 16
+
+
+WRITEV_PIECES = iov_max()
 
 
 def writev_all(fd: int, parts: list[bytes]) -> None:

@@ -405,6 +405,29 @@ def test_old_unchanged_files_are_not_read_again(show: Path) -> None:
     assert FAST in build_verbose(show)
 
 
+def test_after_a_change_to_podcast_yaml_the_workers_read_the_episode_files(
+    show: Path, tmp_path: Path
+) -> None:
+    """Every episode is parsed again once podcast.yaml changes (the parse cache is keyed by
+    it): the build leaves the files unread, to be read by the processes that parse them, and
+    tells the workers how many there are before it looks at them."""
+    set_episode_mtimes(show, -3600)
+    build_verbose(show)
+    last = LastBuild(show).record()["config"]
+    told: list[int] = []
+    same = read_inputs(show, LastBuild(show).trusted(), told.append, last_config=last)
+    assert (same.unread, same.data, told) == (False, {}, [0])  # every file trusted, unread
+    yaml = show / "podcast.yaml"
+    yaml.write_text(yaml.read_text().replace("RDO Community", "The RDO Team"), encoding="utf-8")
+    told.clear()
+    changed = read_inputs(show, LastBuild(show).trusted(), told.append, last_config=last)
+    assert changed.unread and changed.data == {}
+    assert told == [len(changed.names)] == [6]
+    assert changed.digests == [""] * 6
+    assert_same_as_fresh(show, tmp_path)
+    assert FAST in build_verbose(show)  # the hashes learnt from the workers were recorded
+
+
 def test_files_changed_near_the_last_build_are_read_again(show: Path) -> None:
     # An mtime at or after the moment the last build read the file proves nothing: the file may
     # have changed again within the same clock tick.

@@ -1001,12 +1001,18 @@ def _read(
     feeds/ meanwhile, for the comparisons with it."""
     with watch.stage("read"):
         last = LastBuild(root)
-        # With nothing recorded to compare them with, the episode files are read by the
-        # workers that parse them.
-        defer = not use_cache or not last.record()
-        trusted = last.trusted() if use_cache else None
-        started = None if defer else (lambda show: survey.start(show.feeds_dir))
-        inputs = read_inputs(root, trusted, workers.start_for, defer, started)
+        # With nothing recorded to compare them with, or a podcast.yaml that changed since
+        # (read_inputs), the episode files are read by the workers that parse them.
+        record = last.record() if use_cache else {}
+        config = record.get("config")
+        inputs = read_inputs(
+            root,
+            last.trusted() if record else None,
+            workers.start_for,
+            not record,
+            lambda show: survey.start(show.feeds_dir),
+            config if isinstance(config, str) else None,
+        )
         hit = last.unchanged(inputs, now, survey) if use_cache else None
     return last, inputs, None if hit is None else _unchanged_result(hit, watch)
 

@@ -140,20 +140,26 @@ def read_inputs(
     to_read: Callable[[int], None] | None = None,
     defer: bool = False,
     started: Callable[[Show], None] | None = None,
+    last_config: str | None = None,
 ) -> Inputs:
     """Read podcast.yaml, the store and every episode file once, and hash them. An episode file
     whose stat is the one `trusted` (the last build's record) gives keeps that hash unread.
     `to_read` is told how many episode files are to be read, before they are. With `defer`,
     no episode file is read: the processes that parse them read and hash them (Inputs.unread),
-    and start at once instead of after this process has read them all. `started` is told the
-    show as soon as podcast.yaml is read."""
+    and start at once instead of after this process has read them all. `last_config`: the
+    hash of podcast.yaml the last build read; when it has changed, every episode is parsed
+    again (the parse cache is keyed by it), and the episode files are left unread as with
+    `defer`. `started` is told the show as soon as podcast.yaml is read, unless they are."""
     try:
         config_bytes: bytes | None = (root / CONFIG_NAME).read_bytes()
     except OSError:
         config_bytes = None  # load_show reports it
     show = load_show(root, config_bytes)
     assert config_bytes is not None  # load_show raised otherwise
-    if started is not None:
+    config = content_hash(config_bytes)
+    if last_config is not None and last_config != config:
+        defer, trusted = True, None
+    if started is not None and not defer:
         started(show)
     try:
         store_bytes: bytes | None = show.store_path.read_bytes()
@@ -175,7 +181,7 @@ def read_inputs(
         stats = {name: stat for name, stat in scanned if stat is not None}
         return Inputs(
             show,
-            content_hash(config_bytes),
+            config,
             store,
             store_bytes,
             names,
@@ -201,9 +207,7 @@ def read_inputs(
         data[name] = raw
         if stat is not None:
             stats[name] = stat
-    return Inputs(
-        show, content_hash(config_bytes), store, store_bytes, names, digests, data, stats, read_at
-    )
+    return Inputs(show, config, store, store_bytes, names, digests, data, stats, read_at)
 
 
 @dataclass(frozen=True)

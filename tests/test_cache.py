@@ -405,7 +405,7 @@ def test_old_unchanged_files_are_not_read_again(show: Path) -> None:
     assert FAST in build_verbose(show)
 
 
-def test_after_a_change_to_podcast_yaml_the_workers_read_the_episode_files(
+def test_after_a_change_to_podcast_yaml_the_episode_files_are_read_where_parsed(
     show: Path, tmp_path: Path
 ) -> None:
     """Every episode is parsed again once podcast.yaml changes (the parse cache is keyed by
@@ -425,7 +425,7 @@ def test_after_a_change_to_podcast_yaml_the_workers_read_the_episode_files(
     assert told == [len(changed.names)] == [6]
     assert changed.digests == [""] * 6
     assert_same_as_fresh(show, tmp_path)
-    assert FAST in build_verbose(show)  # the hashes learnt from the workers were recorded
+    assert FAST in build_verbose(show)  # the hashes learnt as the files were parsed: recorded
 
 
 def test_files_changed_near_the_last_build_are_read_again(show: Path) -> None:

@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -16,14 +16,25 @@ from pathlib import Path
 
 import pytest
 
+import castpub.cache
+import castpub.guard
 from castpub.build import PARALLEL_MIN, Project, load_project, prepare, render_all
-from castpub.cache import MAX_PACKS, Entry, RenderCache, _dump_index, _encode, append_entry
+from castpub.cache import (
+    MAX_PACKS,
+    Entry,
+    RenderCache,
+    _dump_index,
+    _encode,
+    append_entry,
+    code_salt,
+    feed_salt,
+)
 from castpub.errors import InvalidInput
 from castpub.feeds import item_key, render_feed, serialize_feed
 from castpub.guard import PublishedIndex, published_items
 from castpub.notes import Notes
 from castpub.parsecache import ParseCache
-from castpub.unchanged import LastBuild, read_file, read_inputs
+from castpub.unchanged import LastBuild, build_salt, read_file, read_inputs
 from conftest import run_castpub, write_episode
 
 NOW = "2026-11-26T00:00:00+00:00"
@@ -760,3 +771,56 @@ def test_entries_appended_after_this_process_pack_was_removed_are_kept(tmp_path:
     cache.adopt("key2", second)
     cache.save()
     assert RenderCache(directory).get("key2") == sample_notes(2)
+
+
+@pytest.fixture
+def upgrade(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], None]]:
+    """Installs another castpub, as far as the caches can tell: its version, and so every salt
+    made of it, changes."""
+    salts = (code_salt, feed_salt, build_salt)
+
+    def upgrade() -> None:
+        monkeypatch.setattr(castpub.cache, "__version__", "999.0")
+        for salt in salts:
+            salt.cache_clear()
+
+    yield upgrade
+    monkeypatch.undo()
+    for salt in salts:
+        salt.cache_clear()
+
+
+def test_the_first_build_after_an_upgrade_reads_no_feed_for_the_guards(
+    show: Path, tmp_path: Path, upgrade: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guards' record of the feeds is kept across an upgrade of castpub (only the rules
+    that read an item invalidate it): the build that follows parses none of the feeds it
+    replaces, writes what a fresh build writes, and the next one takes the no-change path."""
+    assert FAST not in build_verbose(show)
+    read: list[Path] = []
+    parse = castpub.guard.published_items
+    monkeypatch.setattr(
+        castpub.guard, "published_items", lambda path: read.append(path) or parse(path)
+    )
+    upgrade()
+    assert FAST not in build_verbose(show)  # every record made of castpub's code is stale
+    assert not [path for path in read if path.is_relative_to(show)]
+    assert_same_as_fresh(show, tmp_path)
+    assert FAST in build_verbose(show)
+
+
+def test_the_guards_record_is_not_trusted_under_other_reading_rules(
+    show: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What invalidates the guards' record: a change to the code that reads an item (or to the
+    record's shape), whatever else stays."""
+    assert run_castpub(show, "build", "--now", NOW).exit_code == 0
+    assert PublishedIndex.for_show(show, show / "feeds").previous
+    monkeypatch.setattr(castpub.guard, "INDEX_FORMAT", castpub.guard.INDEX_FORMAT + 1)
+    castpub.guard.reading_salt.cache_clear()
+    try:
+        assert PublishedIndex.for_show(show, show / "feeds").previous == {}
+    finally:
+        monkeypatch.undo()
+        castpub.guard.reading_salt.cache_clear()
+    assert PublishedIndex.for_show(show, show / "feeds").previous

@@ -7,20 +7,23 @@ show notes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple, Protocol
 from urllib.parse import unquote
 
 from lxml import etree
 
-from castpub.cache import CACHE_DIR, code_salt, stat_written
+from castpub.cache import CACHE_DIR, stat_written
 from castpub.config import Show
 from castpub.errors import Problem, invalid
 from castpub.model import Enclosure, Item
 from castpub.output import LaterRecords, keep_record, read_record
+from castpub.versions import library_version
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -28,6 +31,20 @@ _VIDEO = re.compile(r"youtube\.com/watch\?v=([A-Za-z0-9_-]{11})")
 # The same search in notes held as UTF-8 (Item.notes): an ASCII pattern finds the same match.
 _VIDEO_UTF8 = re.compile(_VIDEO.pattern.encode())
 _EPISODE = re.compile(r"/transcripts/([^/]+)\.html$")
+INDEX_FORMAT = 1  # bump when the rows of published.marshal change shape
+
+
+@lru_cache(maxsize=1)
+def reading_salt() -> str:
+    """What the published index is valid under: this module's code, where an item is read
+    alike from a feed file and from the Item written into it, and the XML parser's version.
+    Not the rest of castpub's code: a row says what this module reads in a file an older
+    castpub wrote, so the first build after an upgrade does not parse every feed again."""
+    digest = hashlib.blake2b(
+        f"{INDEX_FORMAT}\0lxml={library_version('lxml')}\0".encode(), digest_size=16
+    )
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 class PublishedItem(NamedTuple):
@@ -107,8 +124,8 @@ class PublishedIndex:
     Parsing a 60 MB feed to learn its GUIDs cost seconds on every rebuild. A build records, for
     each RSS file it leaves in feeds/, its size and mtime and what the guards read from each item
     (taken from the Items it serialized, by the same rules as the parser). The record is used
-    only while the file still has that size and mtime and castpub's code is the same; a feed
-    replaced or edited by anything else is parsed as before.
+    only while the file still has that size and mtime and the rules that read it are the same
+    (reading_salt); a feed replaced or edited by anything else is parsed as before.
 
     Each file's items are kept as the record's rows until asked for: a one-episode rebuild reads
     every playlist's GUIDs only, and writes the rows of unchanged feeds back as they were."""
@@ -128,7 +145,7 @@ class PublishedIndex:
             return {}
         try:
             data = read_record(self.manifest)
-            if data.get("salt") != code_salt():
+            if data.get("salt") != reading_salt():
                 return {}
             return {
                 str(relpath): (int(size), int(mtime_ns), list(items))
@@ -183,7 +200,7 @@ class PublishedIndex:
         if self.manifest is None:
             return
         files = {r: list(v) for r, v in stat_written(written, self.recorded).items()}
-        keep_record(self.manifest, {"salt": code_salt(), "files": files}, later)
+        keep_record(self.manifest, {"salt": reading_salt(), "files": files}, later)
 
 
 class Guarded(Protocol):
